@@ -1,0 +1,106 @@
+/**
+ * A small Prometheus text-format registry. Hand-written because it sits on the hot path: a labelled
+ * increment here is a Map lookup on a precomputed key, with no per-call allocation beyond that key.
+ */
+type Labels = Record<string, string>;
+
+function labelKey(names: readonly string[], labels: Labels): string {
+  let key = "";
+  for (const name of names) key += `${name}="${escapeLabel(labels[name] ?? "")}",`;
+  return key.slice(0, -1);
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+interface Metric {
+  render(): string;
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[] = [],
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelKey(this.labelNames, labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelKey(this.labelNames, labels)) ?? 0;
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
+    for (const [key, value] of this.values) out += `${this.name}${key ? `{${key}}` : ""} ${value}\n`;
+    return out;
+  }
+}
+
+/** A gauge read at scrape time, so the hot path never updates it. */
+export class CallbackGauge implements Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    private readonly collect: () => Iterable<[Labels, number]>,
+  ) {}
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const [labels, value] of this.collect()) {
+      const key = labelKey(this.labelNames, labels);
+      out += `${this.name}${key ? `{${key}}` : ""} ${value}\n`;
+    }
+    return out;
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {}
+  observe(labels: Labels, value: number): void {
+    const key = labelKey(this.labelNames, labels);
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= this.buckets[i]!) {
+        s.counts[i]!++;
+        break;
+      }
+    }
+    s.sum += value;
+    s.count++;
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
+    for (const [key, s] of this.series) {
+      const prefix = key ? `${key},` : "";
+      let cumulative = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        cumulative += s.counts[i]!;
+        out += `${this.name}_bucket{${prefix}le="${this.buckets[i]}"} ${cumulative}\n`;
+      }
+      out += `${this.name}_bucket{${prefix}le="+Inf"} ${s.count}\n`;
+      out += `${this.name}_sum${key ? `{${key}}` : ""} ${s.sum}\n${this.name}_count${key ? `{${key}}` : ""} ${s.count}\n`;
+    }
+    return out;
+  }
+}
+
+export class MetricsRegistry {
+  private readonly metrics: Metric[] = [];
+  register<M extends Metric>(metric: M): M {
+    this.metrics.push(metric);
+    return metric;
+  }
+  render(): string {
+    return this.metrics.map((m) => m.render()).join("");
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * One live Extism plugin instance built from a compiled module. Not reentrant: the pool hands each
+ * instance to one call at a time.
+ */
+import createPlugin, { type CallContext, type Plugin } from "@extism/extism";
+import type { CompiledPlugin } from "./compile.ts";
+import { FUEL_IMPORT } from "./compile.ts";
+import { CallState } from "./call-state.ts";
+import { SandboxError } from "./errors.ts";
+import { refuel } from "./fuel.ts";
+
+export type HostFunction = (context: CallContext, ...args: any[]) => unknown;
+/** Extra host imports by namespace, e.g. the hyper-mcp ABI's "extism:host/user" functions. */
+export type HostFunctions = Record<string, Record<string, HostFunction>>;
+
+export interface InstanceOptions {
+  pluginName: string;
+  /** Pages of host-side Extism blocks (input/output/alloc) the guest may hold; guards host memory. */
+  maxHostPages: number;
+  maxGuestBytes: number;
+  maxOutputBytes: number;
+  config: Record<string, string>;
+  allowedHosts: string[];
+  hostFunctions: HostFunctions;
+  logger: Console;
+}
+
+export interface CallOutcome {
+  output: Uint8Array | null;
+  fuelUsed: number;
+}
+
+export class SandboxInstance {
+  private constructor(
+    private readonly plugin: Plugin,
+    private readonly fuel: WebAssembly.Global,
+    private readonly memory: WebAssembly.Memory | undefined,
+    private readonly opts: InstanceOptions,
+  ) {}
+
+  static async create(compiled: CompiledPlugin, opts: InstanceOptions): Promise<SandboxInstance> {
+    const plugin = await createPlugin(
+      { wasm: [{ module: compiled.module }], memory: { maxPages: opts.maxHostPages, maxHttpResponseBytes: opts.maxOutputBytes } },
+      {
+        useWasi: compiled.usesWasi,
+        enableWasiOutput: false,
+        config: opts.config,
+        allowedHosts: opts.allowedHosts,
+        logger: opts.logger,
+        logLevel: "info",
+        functions: { ...opts.hostFunctions, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: refuel } },
+      },
+    );
+    const instance = await plugin.getInstance();
+    const fuel = instance.exports[FUEL_IMPORT.exportName];
+    if (!(fuel instanceof WebAssembly.Global)) {
+      throw new Error(`instrumented module does not export ${FUEL_IMPORT.exportName}`);
+    }
+    const memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
+    return new SandboxInstance(plugin, fuel, memory, opts);
+  }
+
+  hasExport(name: string): Promise<boolean> {
+    return this.plugin.functionExists(name);
+  }
+
+  /** Runs one export. Throws SandboxError; any failure but a plugin-reported error poisons the instance. */
+  async call(exportName: string, input: Uint8Array | string, state: CallState): Promise<CallOutcome> {
+    const first = Math.min(state.opts.fuelBudget ?? Infinity, 100_000);
+    state.fuelGranted = first;
+    this.fuel.value = BigInt(first);
+    let output;
+    try {
+      output = await this.plugin.call(exportName, input, state);
+    } catch (err) {
+      throw this.explain(err, state);
+    }
+    const fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.value));
+    const bytes = output ? output.bytes() : null;
+    if (bytes && bytes.byteLength > this.opts.maxOutputBytes) {
+      throw new SandboxError(
+        "output_too_large",
+        `the plugin returned ${bytes.byteLength} bytes, more than its limit of ${this.opts.maxOutputBytes} bytes`,
+      );
+    }
+    return { output: bytes, fuelUsed };
+  }
+
+  /** Turns whatever the call threw into a SandboxError a person can act on. */
+  private explain(err: unknown, state: CallState): SandboxError {
+    if (state.failure) return state.failure;
+    if (err instanceof SandboxError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    const pluginPrefix = "Plugin-originated error: ";
+    if (message.startsWith(pluginPrefix)) return new SandboxError("plugin_error", message.slice(pluginPrefix.length));
+    if (this.memory && this.memory.buffer.byteLength + 65536 > this.opts.maxGuestBytes) {
+      return new SandboxError("memory", `the plugin ran out of memory at its ${Math.round(this.opts.maxGuestBytes / 1048576)} MB limit (${message})`);
+    }
+    if (message.includes("memory limit exceeded") || err instanceof RangeError && /allocat|array buffer/i.test(message)) {
+      return new SandboxError("memory", `the plugin tried to allocate more host memory than its limit allows (${message})`);
+    }
+    if (err instanceof RangeError && /call stack/i.test(message)) {
+      return new SandboxError("trap", "the plugin crashed: stack overflow (infinite recursion?)");
+    }
+    return new SandboxError("trap", `the plugin crashed: ${message}`);
+  }
+
+  async close(): Promise<void> {
+    await this.plugin.close().catch(() => {});
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The MCP method dispatcher, shared by every transport. It knows sessions and the catalog of plugins,
+ * nothing about HTTP, sockets or framing.
+ */
+import type { CallToolResult, ClientCapabilities, Implementation, LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import { GatewayError } from "../protocol/errors.ts";
+import type { JsonRpcNotification, JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { negotiateVersion, type ProtocolVersion } from "../protocol/versions.ts";
+import type { CatalogView, CompleteParams, RequestScope } from "../registry/types.ts";
+import { SandboxError } from "../sandbox/errors.ts";
+import { Session, type OutboundChannel } from "../session/session.ts";
+import { paginate } from "./pagination.ts";
+import { optionalObject, requireObject, requireString, stringRecord } from "./params.ts";
+
+export const SERVER_INFO = { name: "mcp-sidecar", version: "0.1.0" } as const;
+
+export type ToolOutcome = "ok" | "tool_error" | "unknown_tool" | "cancelled" | SandboxError["failure"];
+
+export interface ServerObserver {
+  onToolCall(tool: string, outcome: ToolOutcome, durationMs: number): void;
+}
+
+export interface McpServerOptions {
+  catalog: () => CatalogView;
+  pageSize: number;
+  instructions?: string;
+  observer?: ServerObserver;
+}
+
+const LOG_LEVELS = new Set(["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]);
+
+export class McpServer {
+  constructor(private readonly opts: McpServerOptions) {}
+
+  /** Validates initialize params and builds the session (not yet registered) and the result to send. */
+  initialize(request: JsonRpcRequest, sessionId: string): { session: Session; result: Record<string, unknown> } {
+    const params = request.params ?? {};
+    if (typeof params.protocolVersion !== "string") {
+      throw new GatewayError("invalid_params", 'Invalid params: "protocolVersion" must be a string');
+    }
+    const version: ProtocolVersion = negotiateVersion(params.protocolVersion);
+    const capabilities = (optionalObject(params, "capabilities") ?? {}) as ClientCapabilities;
+    const clientInfo = optionalObject(params, "clientInfo") as Implementation | undefined;
+    const session = new Session(sessionId, version, clientInfo, capabilities);
+    const result: Record<string, unknown> = {
+      protocolVersion: version,
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        logging: {},
+        completions: {},
+      },
+      serverInfo: SERVER_INFO,
+    };
+    if (this.opts.instructions) result.instructions = this.opts.instructions;
+    return { session, result };
+  }
+
+  /** Handles one request; resolves to its result or throws a GatewayError. */
+  async handleRequest(request: JsonRpcRequest, session: Session, channel: OutboundChannel): Promise<unknown> {
+    const controller = session.beginRequest(request.id);
+    const scope: RequestScope = {
+      session,
+      requestId: request.id,
+      signal: controller.signal,
+      meta: optionalObject(request.params, "_meta"),
+      channel,
+    };
+    try {
+      return await this.dispatch(request, scope);
+    } finally {
+      session.endRequest(request.id);
+    }
+  }
+
+  handleNotification(message: JsonRpcNotification, session: Session): void {
+    switch (message.method) {
+      case "notifications/initialized":
+        session.initialized = true;
+        return;
+      case "notifications/cancelled": {
+        const requestId = message.params?.requestId;
+        if (typeof requestId === "string" || typeof requestId === "number") {
+          const reason = typeof message.params?.reason === "string" ? message.params.reason : "cancelled by the client";
+          session.cancel(requestId, reason);
+        }
+        return;
+      }
+      default:
+        // Unknown notifications are ignored, as JSON-RPC requires (no response may be sent).
+        return;
+    }
+  }
+
+  private dispatch(request: JsonRpcRequest, scope: RequestScope): Promise<unknown> | unknown {
+    const params = request.params;
+    const catalog = this.opts.catalog();
+    switch (request.method) {
+      case "ping":
+        return {};
+      case "initialize":
+        throw new GatewayError("invalid_request", "Invalid Request: the session is already initialized");
+      case "tools/list": {
+        const page = paginate(catalog.tools, params?.cursor, this.opts.pageSize);
+        return withCursor({ tools: page.items.map((e) => e.item) }, page.nextCursor);
+      }
+      case "tools/call":
+        return this.callTool(catalog, scope, params);
+      case "resources/list": {
+        const page = paginate(catalog.resources, params?.cursor, this.opts.pageSize);
+        return withCursor({ resources: page.items.map((e) => e.item) }, page.nextCursor);
+      }
+      case "resources/templates/list": {
+        const page = paginate(catalog.resourceTemplates, params?.cursor, this.opts.pageSize);
+        return withCursor({ resourceTemplates: page.items.map((e) => e.item) }, page.nextCursor);
+      }
+      case "resources/read": {
+        const uri = requireString(params, "uri");
+        const provider = catalog.resourceProvider(uri);
+        if (!provider) throw new GatewayError("resource_not_found", `Resource not found: ${uri}`, { uri });
+        return asGatewayCall(provider.readResource(uri, scope));
+      }
+      case "resources/subscribe":
+        scope.session.subscriptions.add(requireString(params, "uri"));
+        return {};
+      case "resources/unsubscribe":
+        scope.session.subscriptions.delete(requireString(params, "uri"));
+        return {};
+      case "prompts/list": {
+        const page = paginate(catalog.prompts, params?.cursor, this.opts.pageSize);
+        return withCursor({ prompts: page.items.map((e) => e.item) }, page.nextCursor);
+      }
+      case "prompts/get": {
+        const name = requireString(params, "name");
+        const entry = catalog.prompt(name);
+        if (!entry) throw new GatewayError("invalid_params", `Unknown prompt: ${name}`);
+        const args = stringRecord(optionalObject(params, "arguments"), "arguments");
+        return asGatewayCall(entry.provider.getPrompt(name, args, scope));
+      }
+      case "completion/complete":
+        return this.complete(catalog, scope, params);
+      case "logging/setLevel": {
+        const level = requireString(params, "level");
+        if (!LOG_LEVELS.has(level)) throw new GatewayError("invalid_params", `Invalid params: unknown logging level "${level}"`);
+        scope.session.logLevel = level as LoggingLevel;
+        return {};
+      }
+      default:
+        throw new GatewayError("method_not_found", `Method not found: ${request.method}`);
+    }
+  }
+
+  private async callTool(catalog: CatalogView, scope: RequestScope, params: Record<string, unknown> | undefined): Promise<CallToolResult> {
+    const started = performance.now();
+    const name = requireString(params, "name");
+    const entry = catalog.tool(name);
+    if (!entry) {
+      this.opts.observer?.onToolCall(name, "unknown_tool", performance.now() - started);
+      throw new GatewayError("invalid_params", `Unknown tool: ${name}`);
+    }
+    const args = optionalObject(params, "arguments");
+    let outcome: ToolOutcome = "ok";
+    try {
+      const result = await entry.provider.callTool(name, args, scope);
+      if (result.isError) outcome = "tool_error";
+      return result;
+    } catch (err) {
+      if (scope.signal.aborted) {
+        outcome = "cancelled";
+        throw new GatewayError("cancelled", "Request cancelled");
+      }
+      if (err instanceof SandboxError) {
+        // A failing tool is a result the model can read and react to, not a protocol error.
+        outcome = err.failure;
+        return { content: [{ type: "text", text: `Tool "${name}" failed: ${err.message}` }], isError: true };
+      }
+      throw err;
+    } finally {
+      this.opts.observer?.onToolCall(name, outcome, performance.now() - started);
+    }
+  }
+
+  private complete(catalog: CatalogView, scope: RequestScope, params: Record<string, unknown> | undefined): Promise<unknown> {
+    const ref = requireObject(params, "ref") as CompleteParams["ref"];
+    const argument = requireObject(params, "argument") as CompleteParams["argument"];
+    if (typeof argument.name !== "string" || typeof argument.value !== "string") {
+      throw new GatewayError("invalid_params", 'Invalid params: "argument" needs string "name" and "value"');
+    }
+    let provider;
+    if (ref.type === "ref/prompt" && typeof ref.name === "string") provider = catalog.prompt(ref.name)?.provider;
+    else if (ref.type === "ref/resource" && typeof ref.uri === "string") provider = catalog.resourceProvider(ref.uri);
+    else throw new GatewayError("invalid_params", 'Invalid params: "ref" must be {type:"ref/prompt",name} or {type:"ref/resource",uri}');
+    if (!provider) throw new GatewayError("invalid_params", `Nothing to complete for ${ref.name ?? ref.uri}`);
+    const context = optionalObject(params, "context") as CompleteParams["context"];
+    return asGatewayCall(provider.complete({ ref, argument, context }, scope));
+  }
+}
+
+function withCursor<T extends Record<string, unknown>>(body: T, nextCursor: string | undefined): T {
+  return nextCursor ? { ...body, nextCursor } : body;
+}
+
+/** Non-tool plugin calls that fail are protocol errors (there is no isError result for them). */
+async function asGatewayCall<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof SandboxError) {
+      throw new GatewayError(err.failure === "busy" ? "busy" : err.failure === "cancelled" ? "cancelled" : "internal", `Plugin failed: ${err.message}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,18 @@
+/** The HTTP edge: Hono routes onto the Streamable HTTP endpoint and the admin endpoints. */
+import { Hono } from "hono";
+import { mountAdmin, type AdminSources } from "../../admin/routes.ts";
+import type { StreamableHttpEndpoint } from "./mcp-endpoint.ts";
+
+export function createHttpApp(endpoint: StreamableHttpEndpoint, admin: AdminSources): Hono {
+  const app = new Hono();
+  app.post("/mcp", (c) => endpoint.post(c.req.raw));
+  app.get("/mcp", (c) => endpoint.get(c.req.raw));
+  app.delete("/mcp", (c) => endpoint.delete(c.req.raw));
+  mountAdmin(app, admin);
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}; MCP is served at /mcp` }, 404));
+  app.onError((err, c) => {
+    console.error(err);
+    return c.json({ error: "internal error" }, 500);
+  });
+  return app;
+}

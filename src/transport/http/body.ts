@@ -1,0 +1,32 @@
+/**
+ * Reads a request body without ever holding more than the limit: a declared Content-Length over the limit
+ * is refused before reading, and a chunked body is counted as it streams in.
+ */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds the ${limit}-byte limit`);
+  }
+}
+
+export async function readBodyText(req: Request, limit: number): Promise<string> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null) {
+    if (Number(declared) > limit) throw new BodyTooLarge(limit);
+    return req.text();
+  }
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      void reader.cancel();
+      throw new BodyTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

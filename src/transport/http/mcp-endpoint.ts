@@ -1,0 +1,243 @@
+/**
+ * Streamable HTTP (MCP 2025-11-25, also serving 2025-06-18 and 2025-03-26 clients) on one endpoint:
+ * POST carries client messages, GET opens or resumes an SSE stream, DELETE ends a session.
+ */
+import { JSONRPC_CODES, toJsonRpcError } from "../../protocol/errors.ts";
+import { classify, errorResponse, type Classified, type JsonRpcRequest } from "../../protocol/jsonrpc.ts";
+import { allowsBatches, isSupportedVersion, supportsSsePriming } from "../../protocol/versions.ts";
+import type { McpServer } from "../../server/mcp-server.ts";
+import type { Session } from "../../session/session.ts";
+import { SessionStore } from "../../session/store.ts";
+import type { Logger } from "../../log.ts";
+import { answerRequest } from "../answer.ts";
+import type { ServerConfig } from "../config.ts";
+import { makeOriginCheck } from "../origin.ts";
+import { parseEventId } from "../sse-stream.ts";
+import { BodyTooLarge, readBodyText } from "./body.ts";
+import { PostResponder } from "./post-responder.ts";
+import { SessionStreams } from "./session-streams.ts";
+import { sseResponse } from "./sse-response.ts";
+
+const SESSION_HEADER = "mcp-session-id";
+const VERSION_HEADER = "mcp-protocol-version";
+
+function httpError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(errorResponse(null, { code, message })), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function accepts(req: Request, type: string): boolean {
+  const accept = req.headers.get("accept");
+  if (!accept) return false;
+  return accept.includes(type) || accept.includes("*/*");
+}
+
+export class StreamableHttpEndpoint {
+  readonly sessions: SessionStore;
+  private readonly streams = new Map<string, SessionStreams>();
+  private readonly originAllowed: (origin: string | null) => boolean;
+  private readonly keepAlive: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly server: McpServer,
+    private readonly cfg: ServerConfig,
+    private readonly log: Logger,
+  ) {
+    this.sessions = new SessionStore(cfg.sessionIdleTimeoutMs, cfg.maxSessions, (s) => {
+      this.streams.get(s.id)?.closeAll();
+      this.streams.delete(s.id);
+    });
+    this.originAllowed = makeOriginCheck(cfg.allowedOrigins);
+    // One timer for all streams: comments keep idle connections alive through proxies, and a session
+    // with an open stream counts as active.
+    this.keepAlive = setInterval(() => {
+      for (const session of this.sessions.all()) {
+        let active = false;
+        for (const stream of this.streams.get(session.id)?.attached() ?? []) {
+          stream.keepAlive();
+          active = true;
+        }
+        if (active) session.touch();
+      }
+    }, cfg.sseKeepAliveMs);
+    this.keepAlive.unref?.();
+  }
+
+  close(): void {
+    clearInterval(this.keepAlive);
+    this.sessions.close();
+  }
+
+  /** Checks shared by all three methods; returns a Response when the request must be refused. */
+  private precheck(req: Request): Response | null {
+    if (!this.originAllowed(req.headers.get("origin"))) {
+      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, "Forbidden: Origin not allowed");
+    }
+    const version = req.headers.get(VERSION_HEADER);
+    if (version !== null && !isSupportedVersion(version)) {
+      return httpError(400, JSONRPC_CODES.INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version "${version}"`);
+    }
+    return null;
+  }
+
+  /** The session named by the header, or the Response explaining why there is none. */
+  private sessionOf(req: Request): Session | Response {
+    const id = req.headers.get(SESSION_HEADER);
+    if (!id) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
+    const session = this.sessions.get(id);
+    if (!session) return httpError(404, -32001, "Session not found: initialize a new session");
+    return session;
+  }
+
+  async post(req: Request): Promise<Response> {
+    const refused = this.precheck(req);
+    if (refused) return refused;
+    if (!accepts(req, "application/json") || !accepts(req, "text/event-stream")) {
+      return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: Accept must list application/json and text/event-stream");
+    }
+    const contentType = req.headers.get("content-type") ?? "";
+    if (!contentType.includes("application/json")) {
+      return httpError(415, JSONRPC_CODES.INVALID_REQUEST, "Unsupported Media Type: Content-Type must be application/json");
+    }
+    let text: string;
+    try {
+      text = await readBodyText(req, this.cfg.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return httpError(413, JSONRPC_CODES.INVALID_REQUEST, `Payload Too Large: ${err.message}`);
+      throw err;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return httpError(400, JSONRPC_CODES.PARSE_ERROR, "Parse error: the body is not valid JSON");
+    }
+    const batch = Array.isArray(parsed);
+    const items = batch ? (parsed as unknown[]) : [parsed];
+    if (items.length === 0) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Invalid Request: empty batch");
+    const messages = items.map(classify);
+
+    const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
+    if (init?.kind === "request") {
+      if (messages.length > 1) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Invalid Request: initialize must be sent alone");
+      return this.initialize(init.message);
+    }
+
+    const found = this.sessionOf(req);
+    if (found instanceof Response) return found;
+    const session = found;
+    if (batch && !allowsBatches(session.protocolVersion)) {
+      return httpError(400, JSONRPC_CODES.INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`);
+    }
+    if (!batch && messages[0]!.kind === "invalid") {
+      const bad = messages[0] as Extract<Classified, { kind: "invalid" }>;
+      return new Response(JSON.stringify(errorResponse(bad.id, toJsonRpcError(bad.error))), {
+        status: 400,
+        headers: { "content-type": "application/json" },
+      });
+    }
+    return this.deliver(session, messages, batch);
+  }
+
+  private initialize(request: JsonRpcRequest): Response {
+    let created;
+    try {
+      created = this.server.initialize(request, this.sessions.newId());
+    } catch (err) {
+      return new Response(JSON.stringify(errorResponse(request.id, toJsonRpcError(err))), {
+        status: 400,
+        headers: { "content-type": "application/json" },
+      });
+    }
+    const { session, result } = created;
+    if (!this.sessions.add(session)) {
+      return httpError(503, JSONRPC_CODES.SERVER_BUSY, "Service Unavailable: too many sessions; retry later", { "retry-after": "5" });
+    }
+    const streams = new SessionStreams(session.id, this.cfg);
+    this.streams.set(session.id, streams);
+    session.unrelated = { send: (m) => streams.standalone.send(JSON.stringify(m)) };
+    this.log.debug("session created", { session: session.id, version: session.protocolVersion, client: session.clientInfo?.name });
+    return new Response(JSON.stringify({ jsonrpc: "2.0", id: request.id, result }), {
+      status: 200,
+      headers: { "content-type": "application/json", [SESSION_HEADER]: session.id },
+    });
+  }
+
+  /** Routes notifications and responses, answers requests (JSON or SSE), and 202s when nothing needs an answer. */
+  private deliver(session: Session, messages: Classified[], batch: boolean): Response | Promise<Response> {
+    const requests: JsonRpcRequest[] = [];
+    const immediate = [];
+    for (const m of messages) {
+      if (m.kind === "request") requests.push(m.message);
+      else if (m.kind === "notification") this.server.handleNotification(m.message, session);
+      else if (m.kind === "response") session.handleResponse(m.message);
+      else immediate.push(errorResponse(m.id, toJsonRpcError(m.error)));
+    }
+    if (requests.length === 0 && immediate.length === 0) return new Response(null, { status: 202 });
+    const streams = this.streams.get(session.id)!;
+    const responder = new PostResponder(
+      requests.length + immediate.length,
+      batch,
+      session.protocolVersion,
+      () => streams.open(),
+      this.cfg.sseRetryMs,
+      session.unrelated,
+    );
+    for (const r of immediate) responder.complete(r);
+    for (const request of requests) {
+      void answerRequest(this.server, session, request, responder.channel, this.log).then((r) => responder.complete(r));
+    }
+    return responder.response;
+  }
+
+  get(req: Request): Response {
+    const refused = this.precheck(req);
+    if (refused) return refused;
+    if (!accepts(req, "text/event-stream")) {
+      return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: GET needs Accept: text/event-stream");
+    }
+    const found = this.sessionOf(req);
+    if (found instanceof Response) return found;
+    const session = found;
+    const streams = this.streams.get(session.id)!;
+    const lastEventId = req.headers.get("last-event-id");
+    if (lastEventId !== null) {
+      const parsed = parseEventId(lastEventId);
+      const stream = parsed && streams.get(parsed.streamId);
+      if (!parsed || !stream) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, `Bad Request: unknown Last-Event-ID "${lastEventId}"`);
+      let resumed = false;
+      const response = sseResponse((writer) => {
+        resumed = stream.resume(writer, parsed.seq);
+      });
+      if (!resumed) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Bad Request: events after that Last-Event-ID are no longer available");
+      return response;
+    }
+    if (streams.standalone.attached) {
+      return httpError(409, JSONRPC_CODES.INVALID_REQUEST, "Conflict: this session already has an open GET stream");
+    }
+    return sseResponse((writer) => {
+      streams.standalone.attach(writer);
+      if (supportsSsePriming(session.protocolVersion)) streams.standalone.prime(this.cfg.sseRetryMs);
+    });
+  }
+
+  delete(req: Request): Response {
+    const refused = this.precheck(req);
+    if (refused) return refused;
+    const found = this.sessionOf(req);
+    if (found instanceof Response) return found;
+    this.sessions.delete(found.id);
+    return new Response(null, { status: 200 });
+  }
+
+  /** Sends a notification to every initialized session's standalone stream (list_changed and the like). */
+  broadcast(method: string, params?: Record<string, unknown>, filter: (s: Session) => boolean = () => true): void {
+    const message = params ? { jsonrpc: "2.0" as const, method, params } : { jsonrpc: "2.0" as const, method };
+    for (const session of this.sessions.all()) {
+      if (session.initialized && filter(session)) session.unrelated?.send(message);
+    }
+  }
+}
+

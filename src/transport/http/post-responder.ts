@@ -1,0 +1,70 @@
+/**
+ * Produces the one HTTP response to a POST that carried requests.
+ *
+ * The reply starts undecided: if every request finishes before anything else needs sending, the client
+ * gets plain JSON (cheapest, and what most tool calls need). The moment a request emits a notification or
+ * a server->client request, the reply switches to an SSE stream, flushes what is done, and carries the rest.
+ */
+import type { JsonRpcMessage, JsonRpcResponse } from "../../protocol/jsonrpc.ts";
+import { supportsSsePriming, type ProtocolVersion } from "../../protocol/versions.ts";
+import type { OutboundChannel } from "../../session/session.ts";
+import type { SseStream } from "../sse-stream.ts";
+import { sseResponse } from "./sse-response.ts";
+
+export class PostResponder {
+  private stream: SseStream | null = null;
+  private readonly done: JsonRpcResponse[] = [];
+  private remaining: number;
+  private settle!: (response: Response) => void;
+  readonly response: Promise<Response>;
+  readonly channel: OutboundChannel = { send: (message) => this.sendRelated(message) };
+
+  constructor(
+    private readonly expected: number,
+    private readonly batch: boolean,
+    private readonly version: ProtocolVersion,
+    private readonly openStream: () => SseStream,
+    private readonly retryMs: number,
+    private readonly late: OutboundChannel | null,
+  ) {
+    this.remaining = expected;
+    this.response = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /** Records a final response; the HTTP reply completes with the last one. */
+  complete(response: JsonRpcResponse): void {
+    this.remaining--;
+    if (this.stream) {
+      this.stream.send(JSON.stringify(response));
+      if (this.remaining === 0) this.stream.finish();
+      return;
+    }
+    this.done.push(response);
+    if (this.remaining === 0) {
+      const body = this.batch ? this.done : this.done[0];
+      this.settle(new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }));
+    }
+  }
+
+  private sendRelated(message: JsonRpcMessage): void {
+    if (this.remaining === 0) {
+      // The requests already answered (e.g. a plugin notifying after returning): fall back to the session stream.
+      this.late?.send(message);
+      return;
+    }
+    if (!this.stream) this.switchToSse();
+    this.stream!.send(JSON.stringify(message));
+  }
+
+  private switchToSse(): void {
+    const stream = this.openStream();
+    this.stream = stream;
+    this.settle(
+      sseResponse((writer) => {
+        stream.attach(writer);
+        if (supportsSsePriming(this.version)) stream.prime(this.retryMs);
+        for (const response of this.done.splice(0)) stream.send(JSON.stringify(response));
+      }),
+    );
+  }
+}

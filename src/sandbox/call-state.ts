@@ -9,7 +9,12 @@
 import { SandboxError } from "./errors.ts";
 
 export interface CallStateOptions {
+  /** Time left for this call (its limit minus any wait for an instance). */
   timeoutMs: number;
+  /** The plugin's configured limit, for messages. */
+  limitMs: number;
+  /** Host-side Extism block bytes the call may hold at once. */
+  maxHostBytes: number;
   fuelBudget: number | null;
   signal?: AbortSignal;
   /** Host-function context for the MCP ABIs (progress, logging, sampling...). Opaque to the sandbox core. */
@@ -20,6 +25,8 @@ export class CallState {
   readonly startedAt = performance.now();
   readonly deadline: number;
   fuelGranted = 0;
+  /** Host-side block bytes allocated during this call (Extism frees them all when the next call starts). */
+  hostBytes = 0;
   lastYield = this.startedAt;
   /** Set once the call must stop; every checkpoint and host function rethrows it. */
   failure: SandboxError | null = null;
@@ -37,7 +44,7 @@ export class CallState {
     if (this.failure) throw this.failure;
     if (this.signal?.aborted) throw (this.failure = new SandboxError("cancelled", "the call was cancelled by the client"));
     if (now >= this.deadline) {
-      throw (this.failure = new SandboxError("timeout", `the plugin did not finish within its ${this.opts.timeoutMs} ms limit`));
+      throw (this.failure = new SandboxError("timeout", `the plugin did not finish within its ${this.opts.limitMs} ms limit`));
     }
   }
 

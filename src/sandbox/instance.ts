@@ -9,14 +9,32 @@ import { CallState } from "./call-state.ts";
 import { SandboxError } from "./errors.ts";
 import { refuel } from "./fuel.ts";
 
+const EXTISM_ENV = "extism:host/env";
+
+/**
+ * The guest's `alloc`, with the call's host-side bytes capped by the plugin's memory limit. The SDK's own
+ * cap (memory.maxPages) allocates before checking, rescans every block on each call, and returns 0 instead
+ * of failing, so a guest ignoring the 0 could loop allocating until its deadline; this fails the call at once.
+ */
+function meteredAlloc(context: CallContext, size: bigint): bigint {
+  const state = context.hostContext<CallState>();
+  const bytes = Number(size);
+  state.hostBytes += bytes;
+  if (state.hostBytes > state.opts.maxHostBytes) {
+    throw (state.failure = new SandboxError(
+      "memory",
+      `the plugin tried to hold ${state.hostBytes} bytes of host buffers, more than its ${Math.round(state.opts.maxHostBytes / 1048576)} MB memory limit`,
+    ));
+  }
+  return context.alloc(bytes);
+}
+
 export type HostFunction = (context: CallContext, ...args: any[]) => unknown;
 /** Extra host imports by namespace, e.g. the hyper-mcp ABI's "extism:host/user" functions. */
 export type HostFunctions = Record<string, Record<string, HostFunction>>;
 
 export interface InstanceOptions {
   pluginName: string;
-  /** Pages of host-side Extism blocks (input/output/alloc) the guest may hold; guards host memory. */
-  maxHostPages: number;
   maxGuestBytes: number;
   maxOutputBytes: number;
   config: Record<string, string>;
@@ -40,7 +58,7 @@ export class SandboxInstance {
 
   static async create(compiled: CompiledPlugin, opts: InstanceOptions): Promise<SandboxInstance> {
     const plugin = await createPlugin(
-      { wasm: [{ module: compiled.module }], memory: { maxPages: opts.maxHostPages, maxHttpResponseBytes: opts.maxOutputBytes } },
+      { wasm: [{ module: compiled.module }], memory: { maxHttpResponseBytes: opts.maxOutputBytes } },
       {
         useWasi: compiled.usesWasi,
         enableWasiOutput: false,
@@ -48,7 +66,12 @@ export class SandboxInstance {
         allowedHosts: opts.allowedHosts,
         logger: opts.logger,
         logLevel: "info",
-        functions: { ...opts.hostFunctions, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: refuel } },
+        functions: {
+          ...opts.hostFunctions,
+          [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: refuel },
+          // Replaces the SDK's alloc (same namespace) so host-side blocks count against the memory limit.
+          [EXTISM_ENV]: { alloc: meteredAlloc },
+        },
       },
     );
     const instance = await plugin.getInstance();
@@ -93,11 +116,15 @@ export class SandboxInstance {
     const message = err instanceof Error ? err.message : String(err);
     const pluginPrefix = "Plugin-originated error: ";
     if (message.startsWith(pluginPrefix)) return new SandboxError("plugin_error", message.slice(pluginPrefix.length));
-    if (this.memory && this.memory.buffer.byteLength + 65536 > this.opts.maxGuestBytes) {
-      return new SandboxError("memory", `the plugin ran out of memory at its ${Math.round(this.opts.maxGuestBytes / 1048576)} MB limit (${message})`);
-    }
-    if (message.includes("memory limit exceeded") || err instanceof RangeError && /allocat|array buffer/i.test(message)) {
-      return new SandboxError("memory", `the plugin tried to allocate more host memory than its limit allows (${message})`);
+    // A guest whose memory.grow failed usually aborts with `unreachable`; a crash with most of the memory
+    // limit in use is reported as what it almost certainly is.
+    const used = this.memory?.buffer.byteLength ?? 0;
+    if (used >= this.opts.maxGuestBytes * 0.5) {
+      const mb = (n: number) => (n / 1048576).toFixed(1);
+      return new SandboxError(
+        "memory",
+        `the plugin crashed after using ${mb(used)} MB of its ${mb(this.opts.maxGuestBytes)} MB memory limit, most likely out of memory (${message})`,
+      );
     }
     if (err instanceof RangeError && /call stack/i.test(message)) {
       return new SandboxError("trap", "the plugin crashed: stack overflow (infinite recursion?)");

@@ -60,8 +60,6 @@ export class InProcessRuntime implements PluginRuntime {
     const compiled = await compilePlugin(bytes, pages);
     const instanceOptions = {
       pluginName: opts.name,
-      // Host-side blocks (inputs, outputs, allocations) count against the same memory limit as the guest.
-      maxHostPages: pages,
       maxGuestBytes: pages * WASM_PAGE_BYTES,
       maxOutputBytes: opts.limits.maxOutputBytes,
       config: opts.config,
@@ -89,6 +87,8 @@ export class InProcessRuntime implements PluginRuntime {
       instance = await this.pool.acquire();
       const state = new CallState({
         timeoutMs: Math.max(1, this.opts.limits.timeoutMs - (performance.now() - started)),
+        limitMs: this.opts.limits.timeoutMs,
+        maxHostBytes: memoryPages(this.opts.limits) * WASM_PAGE_BYTES,
         fuelBudget: this.opts.limits.fuel,
         signal: runOpts.signal,
         bridge: runOpts.bridge,

@@ -11,6 +11,12 @@ import type { ProtocolVersion } from "../protocol/versions.ts";
 /** Where messages to the client go: a POST's response stream, a WebSocket, stdout... */
 export interface OutboundChannel {
   send(message: JsonRpcMessage): void;
+  /**
+   * Ends the HTTP connection carrying this request's stream while keeping the stream resumable
+   * (SEP-1699 polling): the client reconnects with Last-Event-ID and gets the rest. Absent where the
+   * transport has no such notion (WebSocket, stdio).
+   */
+  closeStream?(): void;
 }
 
 interface PendingClientRequest {

@@ -9,6 +9,11 @@ export const serverConfigSchema = z.object({
    * attack reaches a local server, so anything not listed is refused with 403.
    */
   allowedOrigins: z.array(z.string()).default([]),
+  /**
+   * Host header names accepted besides loopback names (which a loopback-bound server always accepts).
+   * Set it when serving under a DNS name; a server bound to a routable address checks Host only if set.
+   */
+  allowedHosts: z.array(z.string()).default([]),
   /** Largest request body accepted; larger ones get 413 before being read in full. */
   maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
   /** A session unused this long is dropped; its id then gets 404 and the client re-initializes. */

@@ -1,9 +1,17 @@
 /**
- * Origin validation against DNS rebinding: a web page on evil.example that resolves its name to 127.0.0.1
- * can make a browser POST to this server, but the browser still sends `Origin: https://evil.example`.
- * Requests with no Origin (non-browser clients) pass; loopback origins and configured ones pass.
+ * DNS-rebinding defences. A page on evil.example whose name resolves to 127.0.0.1 can make a browser send
+ * requests to this server, but the browser still sends `Origin: http://evil.example` and
+ * `Host: evil.example`. So:
+ * - Origin: absent (non-browser clients) passes; loopback origins and configured ones pass; others get 403.
+ * - Host: when the server listens on loopback only, the Host header must name a loopback host (any port)
+ *   or a configured one. A server bound to a routable address is reached under names we cannot guess, so
+ *   it checks Host only against `allowedHosts` when that list is set.
  */
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopbackName(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export function makeOriginCheck(allowedOrigins: readonly string[]): (origin: string | null | undefined) => boolean {
   const allowed = new Set(allowedOrigins.map((o) => o.replace(/\/+$/, "").toLowerCase()));
@@ -11,12 +19,29 @@ export function makeOriginCheck(allowedOrigins: readonly string[]): (origin: str
     if (origin === null || origin === undefined || origin === "") return true;
     const normalised = origin.toLowerCase();
     if (allowed.has(normalised) || allowed.has("*")) return true;
-    let host: string;
     try {
-      host = new URL(normalised).hostname;
+      return isLoopbackName(new URL(normalised).hostname);
     } catch {
       return false; // "null" origins (sandboxed iframes, file://) and garbage are foreign
     }
-    return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
+  };
+}
+
+/** Hostname of a Host header value, without port; "[::1]:80" -> "[::1]". */
+function hostnameOf(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase();
+  if (value.startsWith("[")) return value.slice(0, value.indexOf("]") + 1);
+  const colon = value.lastIndexOf(":");
+  return colon === -1 ? value : value.slice(0, colon);
+}
+
+export function makeHostCheck(bindHost: string, allowedHosts: readonly string[]): (host: string | null) => boolean {
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  const enforce = isLoopbackName(bindHost.toLowerCase()) || allowed.size > 0;
+  return (host) => {
+    if (!enforce) return true;
+    if (host === null) return false;
+    const name = hostnameOf(host);
+    return allowed.has(name) || (isLoopbackName(bindHost.toLowerCase()) && isLoopbackName(name));
   };
 }

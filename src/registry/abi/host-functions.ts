@@ -120,6 +120,14 @@ const notifyUrlElicitationCompleted: HostFunction = (cc, offset: bigint) => {
   bridge.scope?.channel.send({ jsonrpc: "2.0", method: "notifications/elicitation/complete", params: { elicitationId } });
 };
 
+/**
+ * mcp-sidecar extension, modelled on the TS SDK's closeSSEStream (SEP-1699): lets a long call release the
+ * client's connection; the client resumes with Last-Event-ID and receives the result from the replay buffer.
+ */
+const closeSseStream: HostFunction = (cc) => {
+  bridgeOf(cc).bridge.scope?.channel.closeStream?.();
+};
+
 export const HYPER_MCP_HOST_FUNCTIONS: Record<string, HostFunction> = {
   notify_progress: notifyProgress,
   notify_logging_message: notifyLoggingMessage,
@@ -131,6 +139,7 @@ export const HYPER_MCP_HOST_FUNCTIONS: Record<string, HostFunction> = {
   notify_prompt_list_changed: listChanged("prompts"),
   notify_resource_updated: notifyResourceUpdated,
   notify_url_elicitation_completed: notifyUrlElicitationCompleted,
+  close_sse_stream: closeSseStream,
 };
 
 /**

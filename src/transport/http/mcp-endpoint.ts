@@ -11,7 +11,7 @@ import { SessionStore } from "../../session/store.ts";
 import type { Logger } from "../../log.ts";
 import { answerRequest } from "../answer.ts";
 import type { ServerConfig } from "../config.ts";
-import { makeOriginCheck } from "../origin.ts";
+import { makeHostCheck, makeOriginCheck } from "../origin.ts";
 import { parseEventId } from "../sse-stream.ts";
 import { BodyTooLarge, readBodyText } from "./body.ts";
 import { PostResponder } from "./post-responder.ts";
@@ -38,6 +38,7 @@ export class StreamableHttpEndpoint {
   readonly sessions: SessionStore;
   private readonly streams = new Map<string, SessionStreams>();
   private readonly originAllowed: (origin: string | null) => boolean;
+  private readonly hostAllowed: (host: string | null) => boolean;
   private readonly keepAlive: ReturnType<typeof setInterval>;
 
   constructor(
@@ -50,6 +51,7 @@ export class StreamableHttpEndpoint {
       this.streams.delete(s.id);
     });
     this.originAllowed = makeOriginCheck(cfg.allowedOrigins);
+    this.hostAllowed = makeHostCheck(cfg.host, cfg.allowedHosts);
     // One timer for all streams: comments keep idle connections alive through proxies, and a session
     // with an open stream counts as active.
     this.keepAlive = setInterval(() => {
@@ -73,7 +75,10 @@ export class StreamableHttpEndpoint {
   /** Checks shared by all three methods; returns a Response when the request must be refused. */
   private precheck(req: Request): Response | null {
     if (!this.originAllowed(req.headers.get("origin"))) {
-      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, "Forbidden: Origin not allowed");
+      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Origin ${req.headers.get("origin")} is not allowed`);
+    }
+    if (!this.hostAllowed(req.headers.get("host"))) {
+      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Host ${req.headers.get("host")} is not allowed`);
     }
     const version = req.headers.get(VERSION_HEADER);
     if (version !== null && !isSupportedVersion(version)) {

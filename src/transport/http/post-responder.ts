@@ -17,7 +17,10 @@ export class PostResponder {
   private remaining: number;
   private settle!: (response: Response) => void;
   readonly response: Promise<Response>;
-  readonly channel: OutboundChannel = { send: (message) => this.sendRelated(message) };
+  readonly channel: OutboundChannel = {
+    send: (message) => this.sendRelated(message),
+    closeStream: () => this.closeStream(),
+  };
 
   constructor(
     private readonly expected: number,
@@ -44,6 +47,13 @@ export class PostResponder {
       const body = this.batch ? this.done : this.done[0];
       this.settle(new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }));
     }
+  }
+
+  /** Switches to SSE if needed (so the client has an event id to resume from), then drops the connection. */
+  private closeStream(): void {
+    if (this.remaining === 0) return;
+    if (!this.stream) this.switchToSse();
+    this.stream!.detach();
   }
 
   private sendRelated(message: JsonRpcMessage): void {

@@ -60,7 +60,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     fetch: app.fetch,
     // SSE streams are long-lived; Bun's default idle timeout would cut quiet ones.
     idleTimeout: 0,
-    maxRequestBodySize: config.server.maxBodyBytes + 1024,
+    // Our own check (src/transport/http/body.ts) answers oversized bodies with a JSON-RPC 413 naming the
+    // limit; Bun's cap, set well above it, is only the backstop that answers with an empty 413.
+    maxRequestBodySize: config.server.maxBodyBytes * 2 + 65536,
   });
   const url = `http://${config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host}:${http.port}`;
   log.info("mcp-sidecar listening", { url: `${url}/mcp`, plugins: registry.plugins().map((p) => p.manifest.name) });

@@ -98,3 +98,17 @@ export const HOSTILE = {
     body: `(drop (call $create_message (call $to_block (i32.const 8192) (i32.const ${SAMPLING_REQUEST.length}))))`,
   },
 } satisfies Record<string, Partial<WatPluginSpec>>;
+
+const LOG_1 = JSON.stringify({ level: "info", data: "step 1" });
+const LOG_2 = JSON.stringify({ level: "info", data: "step 2" });
+
+/** Logs "step 1", asks the gateway to drop the client's connection (SEP-1699), logs "step 2", returns. */
+export const CHATTY_RECONNECT: Partial<WatPluginSpec> = {
+  extra: `(import "extism:host/user" "notify_logging_message" (func $log (param i64)))
+    (import "extism:host/user" "close_sse_stream" (func $close_sse_stream))
+    (data (i32.const 8192) "${watString(LOG_1)}")
+    (data (i32.const 8448) "${watString(LOG_2)}")`,
+  body: `(call $log (call $to_block (i32.const 8192) (i32.const ${LOG_1.length})))
+    (call $close_sse_stream)
+    (call $log (call $to_block (i32.const 8448) (i32.const ${LOG_2.length})))`,
+};

@@ -43,6 +43,11 @@ export interface InstanceOptions {
   logger: Console;
 }
 
+interface FuelCounter {
+  get(): bigint;
+  set(value: bigint): void;
+}
+
 export interface CallOutcome {
   output: Uint8Array | null;
   fuelUsed: number;
@@ -51,7 +56,7 @@ export interface CallOutcome {
 export class SandboxInstance {
   private constructor(
     private readonly plugin: Plugin,
-    private readonly fuel: WebAssembly.Global,
+    private readonly fuel: FuelCounter,
     private readonly memory: WebAssembly.Memory | undefined,
     private readonly opts: InstanceOptions,
   ) {}
@@ -75,10 +80,12 @@ export class SandboxInstance {
       },
     );
     const instance = await plugin.getInstance();
-    const fuel = instance.exports[FUEL_IMPORT.exportName];
-    if (!(fuel instanceof WebAssembly.Global)) {
-      throw new Error(`instrumented module does not export ${FUEL_IMPORT.exportName}`);
+    const get = instance.exports[`${FUEL_IMPORT.exportName}_get`];
+    const set = instance.exports[`${FUEL_IMPORT.exportName}_set`];
+    if (typeof get !== "function" || typeof set !== "function") {
+      throw new Error(`instrumented module does not export ${FUEL_IMPORT.exportName}_get/_set`);
     }
+    const fuel = { get: get as FuelCounter["get"], set: set as FuelCounter["set"] };
     const memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
     return new SandboxInstance(plugin, fuel, memory, opts);
   }
@@ -91,14 +98,17 @@ export class SandboxInstance {
   async call(exportName: string, input: Uint8Array | string, state: CallState): Promise<CallOutcome> {
     const first = Math.min(state.opts.fuelBudget ?? Infinity, 100_000);
     state.fuelGranted = first;
-    this.fuel.value = BigInt(first);
+    this.fuel.set(BigInt(first));
     let output;
     try {
       output = await this.plugin.call(exportName, input, state);
     } catch (err) {
       throw this.explain(err, state);
     }
-    const fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.value));
+    // A guest with an exception handler can catch what a host function threw and return normally;
+    // the call still failed.
+    if (state.failure) throw state.failure;
+    const fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.get()));
     const bytes = output ? output.bytes() : null;
     if (bytes && bytes.byteLength > this.opts.maxOutputBytes) {
       throw new SandboxError(

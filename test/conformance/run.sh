@@ -24,6 +24,7 @@
 #   CONFORMANCE_PENDING_ADVISORY  1 = failures that only the `all` run has
 #                                 (pending scenarios) don't fail the script
 #   CONFORMANCE_SUITES            suites to run, in order (default "active all")
+#   CONFORMANCE_INSTALL_ONLY      1 = install (or check the install) and exit
 #
 # Exit: 0 all gating runs passed; 1 a failing check (or a run crashed / timed
 # out); 2 setup problem (install failed, server never answered).
@@ -67,6 +68,8 @@ install() {
 }
 
 if ! install; then log "install failed"; exit 2; fi
+# CONFORMANCE_INSTALL_ONLY=1: just install (the test setup step does this before the suite runs).
+[ "${CONFORMANCE_INSTALL_ONLY:-0}" = "1" ] && exit 0
 log "node $("$NODE" --version), conformance $("$NODE" "$CLI" --version)"
 
 # ---- wait for the server to answer anything at all --------------------------

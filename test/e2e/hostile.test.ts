@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw.stop());
 
-function text(result: { content: unknown }): string {
+function text(result: Record<string, unknown>): string {
   return (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
 }
 

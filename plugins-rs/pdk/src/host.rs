@@ -24,6 +24,7 @@ mod raw {
         pub fn notify_prompt_list_changed();
         pub fn notify_resource_updated(params: u64);
         pub fn notify_url_elicitation_completed(params: u64);
+        pub fn close_sse_stream();
     }
 }
 
@@ -108,4 +109,12 @@ pub fn url_elicitation_completed(elicitation_id: &str) {
     with_json(&json!({ "elicitationId": elicitation_id }), |h| unsafe {
         raw::notify_url_elicitation_completed(h)
     });
+}
+
+/// mcp-sidecar extension (SEP-1699, like the TS SDK's `closeSSEStream`): ends the client's HTTP
+/// connection for this request while keeping its SSE stream resumable; the client reconnects with
+/// `Last-Event-ID` and receives what follows, the result included. A no-op on WebSocket and stdio.
+/// Other hosts (hyper-mcp) do not provide it: a plugin using it loads only on mcp-sidecar.
+pub fn close_sse_stream() {
+    unsafe { raw::close_sse_stream() }
 }

@@ -177,7 +177,10 @@ fn json_schema_2020_12(call: &Call) -> Result<CallToolResult, Error> {
 
 /// The stream close and resume are the gateway's job (FIXTURES §6.3); the
 /// plugin only supplies the result delivered after the client reconnects.
+/// Drops the client's connection first (gateway extension), so the result can only arrive through
+/// the client's GET + Last-Event-ID resumption: what server-sse-polling checks.
 fn reconnection(_: &Call) -> Result<CallToolResult, Error> {
+    host::close_sse_stream();
     Ok(CallToolResult::text(
         "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.",
     ))

@@ -4,46 +4,32 @@
  */
 import type { Config } from "./config/schema.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
-import { PluginRegistry } from "./registry/registry.ts";
-import { McpServer } from "./server/mcp-server.ts";
+import { createCore } from "./core.ts";
+import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import type { PluginRegistry } from "./registry/registry.ts";
+import type { SessionHub } from "./session/hub.ts";
 import { createHttpApp } from "./transport/http/app.ts";
 import { StreamableHttpEndpoint } from "./transport/http/mcp-endpoint.ts";
+import { WebSocketEndpoint } from "./transport/ws/ws-endpoint.ts";
 
 export interface Gateway {
   url: string;
   port: number;
   registry: PluginRegistry;
   endpoint: StreamableHttpEndpoint;
+  websocket: WebSocketEndpoint;
+  /** Every transport's sessions, for broadcasts. */
+  hub: SessionHub;
   metrics: GatewayMetrics;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 export async function startGateway(config: Config, log: Logger = createLogger(config.log.level)): Promise<Gateway> {
-  let registry: PluginRegistry | undefined;
-  const metrics = new GatewayMetrics(function* () {
-    for (const plugin of registry?.plugins() ?? []) yield [plugin.manifest.name, plugin.provider.runtime.stats()];
-  });
-  let endpoint: StreamableHttpEndpoint | undefined;
-  registry = new PluginRegistry(
-    config.plugins.dir,
-    {
-      defaults: config.plugins.defaults,
-      log,
-      observer: metrics,
-      notifier: {
-        notifyListChanged: (kind) => endpoint?.broadcast(`notifications/${kind}/list_changed`),
-        notifyResourceUpdated: (uri) => endpoint?.broadcast("notifications/resources/updated", { uri }, (s) => s.subscriptions.has(uri)),
-      },
-    },
-    log,
-  );
-  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics });
-  endpoint = new StreamableHttpEndpoint(server, config.server, log);
-  registry.onChange(({ kinds }) => {
-    for (const kind of kinds) endpoint!.broadcast(`notifications/${kind}/list_changed`);
-  });
+  const { registry, server, hub, metrics } = createCore(config, log);
+  const endpoint = new StreamableHttpEndpoint(server, config.server, log);
+  hub.addSource(() => endpoint.sessions.all());
+  const websocket = new WebSocketEndpoint(server, config.server, hub, log);
 
   let ready = false;
   await registry.start(config.plugins.watch);
@@ -51,13 +37,14 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
 
   const app = createHttpApp(endpoint, {
     metrics: () => metrics.registry.render(),
-    plugins: () => registry!.status(),
+    plugins: () => registry.status(),
     ready: () => ready,
-  });
+  }, websocket);
   const http = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     fetch: app.fetch,
+    websocket: websocket.handler,
     // SSE streams are long-lived; Bun's default idle timeout would cut quiet ones.
     idleTimeout: 0,
     // Our own check (src/transport/http/body.ts) answers oversized bodies with a JSON-RPC 413 naming the
@@ -68,9 +55,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   log.info("mcp-sidecar listening", { url: `${url}/mcp`, plugins: registry.plugins().map((p) => p.manifest.name) });
 
   const stop = async () => {
-    endpoint!.close();
-    registry!.close();
+    websocket.close();
+    endpoint.close();
+    registry.close();
     await http.stop(true);
   };
-  return { url, port: http.port!, registry, endpoint, metrics, stop, [Symbol.asyncDispose]: stop };
+  return { url, port: http.port!, registry, endpoint, websocket, hub, metrics, stop, [Symbol.asyncDispose]: stop };
 }

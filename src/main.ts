@@ -7,6 +7,7 @@
 import { ConfigError, ENV_PREFIX, loadConfig } from "./config/load.ts";
 import { startGateway } from "./gateway.ts";
 import { createLogger } from "./log.ts";
+import { startStdioGateway } from "./stdio-gateway.ts";
 
 function parseArgs(argv: string[]): { command: string; configFile?: string } {
   let command = "serve";
@@ -25,7 +26,8 @@ function parseArgs(argv: string[]): { command: string; configFile?: string } {
 const HELP = `mcp-sidecar — an MCP gateway whose tools are sandboxed WASM plugins
 
 Usage:
-  mcp-sidecar [serve] [--config FILE]   serve MCP over Streamable HTTP at /mcp (default 127.0.0.1:3000)
+  mcp-sidecar [serve] [--config FILE]   serve MCP over Streamable HTTP at /mcp and WebSocket at /mcp/ws
+                                        (default 127.0.0.1:3000)
   mcp-sidecar stdio [--config FILE]     serve one client over stdin/stdout
 
 Configuration: a YAML or JSON file (--config or ${ENV_PREFIX}CONFIG), overridden by environment variables
@@ -51,6 +53,19 @@ async function main(): Promise<number> {
       process.on("SIGINT", () => void shutdown("SIGINT"));
       process.on("SIGTERM", () => void shutdown("SIGTERM"));
       return -1; // keep running
+    }
+    case "stdio": {
+      // stdout is the protocol channel: nothing else may write to it (the logger writes to stderr).
+      const gateway = await startStdioGateway(config, log, {
+        input: process.stdin,
+        write: (line) => void process.stdout.write(`${line}\n`),
+      });
+      // The client went away (EPIPE): nobody can read answers any more, so cancel everything.
+      process.stdout.on("error", () => void gateway.stop());
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void gateway.stop());
+      await gateway.done;
+      await new Promise<void>((resolve) => process.stdout.write("", () => resolve())); // flush before exit
+      return 0;
     }
     default:
       throw new ConfigError(`unknown command "${command}"; see mcp-sidecar --help`);

@@ -5,6 +5,7 @@
 import { join, resolve, sep } from "node:path";
 import { loggerAsConsole, type Logger } from "../log.ts";
 import { pluginLimitsSchema, type PluginLimits } from "../sandbox/limits.ts";
+import { ProcessRuntime } from "../sandbox/process/runtime.ts";
 import { InProcessRuntime, type PluginRuntime, type SandboxObserver } from "../sandbox/runtime.ts";
 import { detectAbi, PluginProvider } from "./abi/provider.ts";
 import { userHostFunctions, type HostBridge } from "./abi/host-functions.ts";
@@ -61,12 +62,11 @@ export async function readPluginFolder(dir: string): Promise<{ manifest: PluginM
 export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<LoadedPlugin> {
   const { manifest, bytes, fingerprint } = await readPluginFolder(dir);
   const limits = pluginLimitsSchema.parse({ ...ctx.defaults, ...manifest.limits });
-  if (manifest.isolation === "process") {
-    throw new PluginLoadError(`${manifest.name}: isolation "process" is not available yet`);
-  }
   let runtime: PluginRuntime;
   try {
-    runtime = await InProcessRuntime.load(bytes, {
+    // Untrusted plugins run in child processes that can be SIGKILLed (src/sandbox/process).
+    const Runtime = manifest.isolation === "process" ? ProcessRuntime : InProcessRuntime;
+    runtime = await Runtime.load(bytes, {
       name: manifest.name,
       limits,
       config: manifest.config,

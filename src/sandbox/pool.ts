@@ -9,8 +9,8 @@
 import { SandboxError } from "./errors.ts";
 import type { SandboxInstance } from "./instance.ts";
 
-interface Waiter {
-  resolve(instance: SandboxInstance): void;
+interface Waiter<T> {
+  resolve(instance: T): void;
   reject(err: unknown): void;
 }
 
@@ -22,16 +22,17 @@ export interface PoolStats {
   rebuilt: number;
 }
 
-export class InstancePool {
-  private readonly idle: SandboxInstance[] = [];
-  private readonly waiters: Waiter[] = [];
+/** Generic over what it pools: Extism instances in-process, child processes under process isolation (./process). */
+export class InstancePool<T extends { close(): unknown } = SandboxInstance> {
+  private readonly idle: T[] = [];
+  private readonly waiters: Waiter<T>[] = [];
   private live = 0;
   private rebuilt = 0;
   private closed = false;
 
   constructor(
     private readonly pluginName: string,
-    private readonly create: () => Promise<SandboxInstance>,
+    private readonly create: () => Promise<T>,
     private readonly maxConcurrent: number,
     private readonly maxQueue: number,
   ) {}
@@ -47,7 +48,7 @@ export class InstancePool {
     }
   }
 
-  acquire(): Promise<SandboxInstance> {
+  acquire(): Promise<T> {
     if (this.closed) return Promise.reject(new SandboxError("unavailable", `plugin "${this.pluginName}" was unloaded`));
     const instance = this.idle.pop();
     if (instance) return Promise.resolve(instance);
@@ -61,7 +62,7 @@ export class InstancePool {
   }
 
   /** Returns an instance after a call; `healthy = false` discards it and rebuilds the slot if anyone waits. */
-  release(instance: SandboxInstance, healthy: boolean): void {
+  release(instance: T, healthy: boolean): void {
     if (!healthy || this.closed) {
       this.live--;
       void instance.close();
@@ -91,7 +92,7 @@ export class InstancePool {
     return { live: this.live, idle: this.idle.length, busy: this.live - this.idle.length, queued: this.waiters.length, rebuilt: this.rebuilt };
   }
 
-  private async spawn(): Promise<SandboxInstance> {
+  private async spawn(): Promise<T> {
     this.live++;
     try {
       return await this.create();

@@ -1,10 +1,13 @@
 /** The HTTP edge: Hono routes onto the Streamable HTTP endpoint and the admin endpoints. */
 import { Hono } from "hono";
 import { mountAdmin, type AdminSources } from "../../admin/routes.ts";
+import type { WebSocketEndpoint } from "../ws/ws-endpoint.ts";
 import type { StreamableHttpEndpoint } from "./mcp-endpoint.ts";
 
-export function createHttpApp(endpoint: StreamableHttpEndpoint, admin: AdminSources): Hono {
+export function createHttpApp(endpoint: StreamableHttpEndpoint, admin: AdminSources, websocket?: WebSocketEndpoint): Hono {
   const app = new Hono();
+  // c.env is the Bun server: Bun.serve passes it as fetch's second argument, which Hono exposes as env.
+  if (websocket) app.get("/mcp/ws", (c) => websocket.upgrade(c.req.raw, c.env));
   app.post("/mcp", (c) => endpoint.post(c.req.raw));
   app.get("/mcp", (c) => endpoint.get(c.req.raw));
   app.delete("/mcp", (c) => endpoint.delete(c.req.raw));

@@ -1,0 +1,44 @@
+/**
+ * The transport-independent heart of the gateway: plugin registry, MCP dispatcher, session hub and
+ * metrics, wired once here so the HTTP/WebSocket gateway and the stdio mode run the very same chain.
+ */
+import type { Config } from "./config/schema.ts";
+import type { Logger } from "./log.ts";
+import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { PluginRegistry } from "./registry/registry.ts";
+import { McpServer } from "./server/mcp-server.ts";
+import { SessionHub } from "./session/hub.ts";
+
+export interface Core {
+  registry: PluginRegistry;
+  server: McpServer;
+  /** Every transport's sessions, for broadcasts. */
+  hub: SessionHub;
+  metrics: GatewayMetrics;
+}
+
+export function createCore(config: Config, log: Logger): Core {
+  const hub = new SessionHub();
+  let registry: PluginRegistry | undefined;
+  const metrics = new GatewayMetrics(function* () {
+    for (const plugin of registry?.plugins() ?? []) yield [plugin.manifest.name, plugin.provider.runtime.stats()];
+  });
+  registry = new PluginRegistry(
+    config.plugins.dir,
+    {
+      defaults: config.plugins.defaults,
+      log,
+      observer: metrics,
+      notifier: {
+        notifyListChanged: (kind) => hub.broadcast(`notifications/${kind}/list_changed`),
+        notifyResourceUpdated: (uri) => hub.broadcast("notifications/resources/updated", { uri }, (s) => s.subscriptions.has(uri)),
+      },
+    },
+    log,
+  );
+  registry.onChange(({ kinds }) => {
+    for (const kind of kinds) hub.broadcast(`notifications/${kind}/list_changed`);
+  });
+  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics });
+  return { registry, server, hub, metrics };
+}

@@ -1,0 +1,189 @@
+/**
+ * The gateway's handle on one plugin child process: spawn + load, one call at a time over IPC, host
+ * functions relayed to the call's bridge, and the watchdogs that make the process boundary worth having:
+ * the deadline and cancellation end a call with SIGKILL (Bun cannot stop wasm any other way), and so does
+ * a resident set past its bound. An exit nobody asked for fails the call in flight.
+ */
+import type { Subprocess } from "bun";
+import { join } from "node:path";
+import type { CallState } from "../call-state.ts";
+import { SandboxError } from "../errors.ts";
+import type { CallOutcome } from "../instance.ts";
+import type { ParentHost } from "./host-relay.ts";
+import type { FromChild, ToChild } from "./protocol.ts";
+import { residentBytes } from "./rlimit.ts";
+
+const CHILD_ENTRY = process.env.CHILD_ENTRY ?? join(import.meta.dir, "child.ts");
+/** Past the deadline the child gets this long to deliver an answer already on its way, then it is killed. */
+export const KILL_GRACE_MS = 10;
+/** How often a busy child's RSS is read (~6 µs per read from /proc). */
+const RSS_CHECK_MS = 50;
+
+export type InitMessage = Extract<ToChild, { t: "init" }>;
+
+export interface ProcessHooks {
+  host: ParentHost;
+  log(level: "debug" | "info" | "warn" | "error", message: string): void;
+  /** Resident-set bound in bytes; 0 = unchecked. */
+  maxRssBytes: number;
+}
+
+interface InFlight {
+  state: CallState;
+  resolve(outcome: CallOutcome): void;
+  reject(err: SandboxError): void;
+}
+
+export class PluginProcess {
+  /** Set once the process is gone or going; a dead handle is never given another call. */
+  dead = false;
+  exports: string[] = [];
+  private current: InFlight | null = null;
+  private loading: { resolve(): void; reject(err: Error): void } | null = null;
+  private readonly proc: Subprocess<"ignore", "ignore", "inherit">;
+
+  private constructor(private readonly hooks: ProcessHooks) {
+    this.proc = Bun.spawn([process.execPath, "--smol", CHILD_ENTRY], {
+      stdio: ["ignore", "ignore", "inherit"], // stderr: a Bun crash report in the child is worth seeing
+      env: { NO_RLIMIT: "1" }, // untrusted code gets none of the gateway's secrets, even indirectly
+      serialization: "advanced",
+      ipc: (message: FromChild) => this.onMessage(message),
+      onExit: (_p, exitCode, signalCode) => this.onExit(exitCode, signalCode),
+    });
+  }
+
+  /** Spawns a child and loads the plugin in it; rejects with the plugin's load error. */
+  static async start(init: InitMessage, hooks: ProcessHooks): Promise<PluginProcess> {
+    const child = new PluginProcess(hooks);
+    await new Promise<void>((resolve, reject) => {
+      child.loading = { resolve, reject };
+      child.proc.send(init);
+    }).catch((err) => {
+      child.kill();
+      throw err;
+    });
+    return child;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** Runs one export. `state` carries the deadline, cancellation and bridge, as in-process. */
+  call(fn: string, input: Uint8Array | string, state: CallState): Promise<CallOutcome> {
+    if (this.dead) return Promise.reject(new SandboxError("unavailable", "the plugin process is gone"));
+    return new Promise<CallOutcome>((resolve, reject) => {
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      let rssTimer: ReturnType<typeof setInterval> | undefined;
+      const onAbort = () => this.fail(new SandboxError("cancelled", "the call was cancelled by the client"));
+      const done = () => {
+        clearTimeout(deadline);
+        clearInterval(rssTimer);
+        state.signal?.removeEventListener("abort", onAbort);
+        this.current = null;
+      };
+      this.current = {
+        state,
+        resolve: (outcome) => (done(), resolve(outcome)),
+        reject: (err) => (done(), reject(err)),
+      };
+      deadline = setTimeout(() => {
+        try {
+          state.check(Infinity); // the same timeout error, worded as in-process
+        } catch (err) {
+          this.fail(err as SandboxError);
+        }
+      }, Math.max(0, state.deadline - performance.now()) + KILL_GRACE_MS);
+      state.signal?.addEventListener("abort", onAbort, { once: true });
+      if (this.hooks.maxRssBytes > 0) rssTimer = setInterval(() => this.checkRss(), RSS_CHECK_MS);
+      this.proc.send({ t: "call", fn, input } satisfies ToChild);
+    });
+  }
+
+  /** Ends the call in flight with `err` and SIGKILLs the process (its state can no longer be trusted). */
+  fail(err: SandboxError): void {
+    const call = this.current;
+    this.kill();
+    call?.reject(err);
+  }
+
+  kill(): void {
+    this.dead = true;
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
+  }
+
+  close(): void {
+    this.kill();
+  }
+
+  private checkRss(): void {
+    const rss = residentBytes(this.proc.pid);
+    if (rss !== null && rss > this.hooks.maxRssBytes) {
+      const mb = (n: number) => Math.round(n / 1048576);
+      this.fail(new SandboxError("memory", `the plugin's process grew to ${mb(rss)} MB resident, more than its ${mb(this.hooks.maxRssBytes)} MB bound`));
+    }
+  }
+
+  private onMessage(m: FromChild): void {
+    if (this.dead) return; // anything after a kill belongs to a call already failed
+    switch (m.t) {
+      case "ready":
+        this.exports = m.exports;
+        this.loading?.resolve();
+        this.loading = null;
+        return;
+      case "load_failed":
+        this.loading?.reject(new Error(m.message));
+        this.loading = null;
+        return;
+      case "result":
+        this.current?.resolve({ output: m.output, fuelUsed: m.fuelUsed });
+        return;
+      case "failed": {
+        const call = this.current;
+        if (!call) return;
+        // The child's deadline is a backstop set later than ours; report its timeout in the parent's words.
+        if (m.failure === "timeout") {
+          try {
+            call.state.check(Infinity);
+          } catch (err) {
+            return call.reject(err as SandboxError);
+          }
+        }
+        call.reject(new SandboxError(m.failure, m.message));
+        return;
+      }
+      case "notify":
+        try {
+          this.hooks.host.notify(m.fn, m.arg, this.current?.state.bridge);
+        } catch (err) {
+          this.hooks.log("warn", `host function ${m.fn} failed: ${(err as Error).message}`);
+        }
+        return;
+      case "ask": {
+        const call = this.current;
+        const answer = (message: ToChild) => {
+          if (this.current === call && !this.dead) this.proc.send(message);
+        };
+        this.hooks.host.ask(m.fn, m.arg, call?.state.bridge).then(
+          (value) => answer({ t: "answer", id: m.id, ok: true, value: value ?? {} }),
+          (err) => answer({ t: "answer", id: m.id, ok: false, message: (err as Error).message }),
+        );
+        return;
+      }
+      case "log":
+        this.hooks.log(m.level, m.message);
+        return;
+    }
+  }
+
+  private onExit(exitCode: number | null, signalCode: NodeJS.Signals | number | null): void {
+    const wasDead = this.dead;
+    this.dead = true;
+    const how = signalCode ? `signal ${signalCode}` : `exit code ${exitCode}`;
+    this.loading?.reject(new Error(`the plugin process died while loading (${how})`));
+    this.loading = null;
+    // A kill of ours already failed its call; anything else is the process dying under the plugin.
+    if (!wasDead) this.current?.reject(new SandboxError("trap", `the plugin process died (${how})`));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The messages between the gateway and a plugin child process (Bun IPC, "advanced" serialization so plugin
+ * bytes, inputs and outputs travel as Uint8Array without base64). A child serves one call at a time, so a
+ * host message always belongs to the call in flight; ids only match host requests to their answers.
+ */
+import type { SandboxFailure } from "../errors.ts";
+import type { PluginLimits } from "../limits.ts";
+
+/** Parent -> child. */
+export type ToChild =
+  /** First message: load the plugin (compile + one instance), then answer `ready` or `load_failed`. */
+  | {
+      t: "init";
+      name: string;
+      bytes: Uint8Array;
+      limits: PluginLimits;
+      config: Record<string, string>;
+      allowedHosts: string[];
+      /** RLIMIT_DATA for the child (bytes), a hard heap cap set before the plugin is touched; 0 = none. */
+      dataLimitBytes: number;
+    }
+  | { t: "call"; fn: string; input: Uint8Array | string }
+  /** Answer to an `ask`: the JSON value for the guest, or the error its host function throws. */
+  | { t: "answer"; id: number; ok: true; value: unknown }
+  | { t: "answer"; id: number; ok: false; message: string };
+
+/** Child -> parent. */
+export type FromChild =
+  | { t: "ready"; exports: string[] }
+  | { t: "load_failed"; message: string }
+  | { t: "result"; output: Uint8Array | null; fuelUsed: number }
+  | { t: "failed"; failure: SandboxFailure; message: string }
+  /** A one-way host function (progress, logging, list_changed...), argument already parsed and checked. */
+  | { t: "notify"; fn: string; arg: Record<string, unknown> }
+  /** A host function that waits for the client (sampling, elicitation, roots). */
+  | { t: "ask"; id: number; fn: string; arg: Record<string, unknown> }
+  /** A line the plugin logged through Extism's log_* functions. */
+  | { t: "log"; level: "debug" | "info" | "warn" | "error"; message: string };

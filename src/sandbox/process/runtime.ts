@@ -1,0 +1,143 @@
+/**
+ * `isolation: "process"`: a plugin served by a pool of child processes, same interface, limits and results
+ * as InProcessRuntime, for code we trust less. Why a process: Bun cannot interrupt a worker stuck in wasm,
+ * and in-process containment relies on our module rewrite being right; a process can always be SIGKILLed.
+ *
+ * Pool size = limits.maxConcurrent, queue = limits.maxQueue (the same InstancePool and "busy" error as
+ * in-process). Children are spawned lazily, one at load so a broken plugin fails at load time. A child is
+ * killed on deadline, cancellation, RSS over its bound or when it dies on its own, and a replacement is
+ * spawned in the background so the next call finds a warm one.
+ */
+import { CallState } from "../call-state.ts";
+import { SandboxError, type SandboxFailure } from "../errors.ts";
+import { memoryPages, WASM_PAGE_BYTES, type PluginLimits } from "../limits.ts";
+import { InstancePool, type PoolStats } from "../pool.ts";
+import type { PluginRuntime, RunOptions, RunResult, RuntimeOptions } from "../runtime.ts";
+import { parentHost } from "./host-relay.ts";
+import { PluginProcess, type InitMessage } from "./plugin-process.ts";
+import { residentBytes } from "./rlimit.ts";
+
+const MB = 1024 * 1024;
+/**
+ * A child's own footprint before the plugin's: Bun + JSC + Extism + the compiled module (measured: ~45 MB
+ * resident, ~300 MB of data mappings mostly untouched thread stacks and JSC reservations).
+ */
+const RSS_BASE = 96 * MB;
+const DATA_BASE = 512 * MB;
+
+/** What a child may hold: guest memory + host blocks (each capped at memoryMb) + the output, with slack. */
+export function memoryBounds(limits: PluginLimits): { maxRssBytes: number; dataLimitBytes: number } {
+  const plugin = 3 * limits.memoryMb * MB + 2 * limits.maxOutputBytes;
+  return { maxRssBytes: RSS_BASE + plugin, dataLimitBytes: DATA_BASE + 2 * plugin };
+}
+
+export class ProcessRuntime implements PluginRuntime {
+  private closed = false;
+
+  private constructor(
+    readonly exports: readonly string[],
+    private readonly pool: InstancePool<PluginProcess>,
+    private readonly maxRssBytes: number,
+    private readonly opts: RuntimeOptions,
+  ) {}
+
+  /** Starts one child that loads the plugin (so a broken plugin fails here) and returns the runtime. */
+  static async load(bytes: Uint8Array, opts: RuntimeOptions): Promise<ProcessRuntime> {
+    const bounds = memoryBounds(opts.limits);
+    const init: InitMessage = {
+      t: "init",
+      name: opts.name,
+      bytes,
+      limits: opts.limits,
+      config: opts.config,
+      allowedHosts: opts.allowedHosts,
+      dataLimitBytes: bounds.dataLimitBytes,
+    };
+    const hooks = {
+      host: parentHost,
+      log: (level: "debug" | "info" | "warn" | "error", message: string) => opts.logger[level](message),
+      maxRssBytes: bounds.maxRssBytes,
+    };
+    let runtime: ProcessRuntime | undefined;
+    let exports: string[] = [];
+    const spawn = async () => {
+      const child = await PluginProcess.start(init, hooks);
+      // Unloaded while this one was starting (a background respawn): do not leave it running.
+      if (runtime?.closed) {
+        child.kill();
+        throw new SandboxError("unavailable", `plugin "${opts.name}" was unloaded`);
+      }
+      exports = child.exports;
+      return child;
+    };
+    const pool = new InstancePool<PluginProcess>(opts.name, spawn, opts.limits.maxConcurrent, opts.limits.maxQueue);
+    await pool.warm();
+    runtime = new ProcessRuntime(exports, pool, bounds.maxRssBytes, opts);
+    return runtime;
+  }
+
+  async run(exportName: string, input: Uint8Array | string, runOpts: RunOptions = {}): Promise<RunResult> {
+    const started = performance.now();
+    const limits = this.opts.limits;
+    let child: PluginProcess | undefined;
+    let failure: SandboxFailure | null = null;
+    let fuelUsed = 0;
+    try {
+      if (runOpts.signal?.aborted) throw new SandboxError("cancelled", "the call was cancelled by the client");
+      child = await this.acquire();
+      const state = new CallState({
+        timeoutMs: Math.max(1, limits.timeoutMs - (performance.now() - started)),
+        limitMs: limits.timeoutMs,
+        maxHostBytes: memoryPages(limits) * WASM_PAGE_BYTES,
+        fuelBudget: limits.fuel,
+        signal: runOpts.signal,
+        bridge: runOpts.bridge,
+      });
+      const outcome = await child.call(exportName, input, state);
+      fuelUsed = outcome.fuelUsed;
+      return { output: outcome.output, fuelUsed, durationMs: performance.now() - started };
+    } catch (err) {
+      const error = err instanceof SandboxError ? err : new SandboxError("trap", (err as Error).message);
+      failure = error.failure;
+      throw error;
+    } finally {
+      if (child) this.release(child);
+      this.opts.observer?.onCall(this.opts.name, performance.now() - started, fuelUsed, failure);
+    }
+  }
+
+  stats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pool.close();
+  }
+
+  /** A pooled child that is still alive (an idle one may have died, e.g. to the kernel's OOM killer). */
+  private async acquire(): Promise<PluginProcess> {
+    for (;;) {
+      const child = await this.pool.acquire();
+      if (!child.dead) return child;
+      this.pool.release(child, false);
+    }
+  }
+
+  /**
+   * Returns a child after a call. Failures the child reported (trap, fuel, memory caps) leave it healthy:
+   * it rebuilt its own instance. A killed or dead child, or one that grew past its RSS bound, is replaced.
+   */
+  private release(child: PluginProcess): void {
+    const rss = child.dead || this.maxRssBytes === 0 ? null : residentBytes(child.pid);
+    const healthy = !child.dead && (rss === null || rss <= this.maxRssBytes);
+    if (healthy) return this.pool.release(child, true);
+    if (!child.dead) this.opts.logger.warn(`plugin process ${child.pid} grew to ${Math.round(rss! / MB)} MB resident; replacing it`);
+    const waiting = this.pool.stats().queued > 0;
+    this.pool.release(child, false); // kills it; spawns a successor for the first waiter, if any
+    // Nobody waiting: respawn now anyway, so the next call does not pay for a spawn and a compile.
+    if (!waiting && !this.closed) {
+      this.pool.warm().catch((err) => this.opts.logger.error(`respawning a process for plugin "${this.opts.name}" failed: ${(err as Error).message}`));
+    }
+  }
+}

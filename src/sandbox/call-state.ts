@@ -25,6 +25,8 @@ export class CallState {
   readonly startedAt = performance.now();
   readonly deadline: number;
   fuelGranted = 0;
+  /** Set by the instance when the call ends (success or not). */
+  fuelUsed = 0;
   /** Host-side block bytes allocated during this call (Extism frees them all when the next call starts). */
   hostBytes = 0;
   lastYield = this.startedAt;

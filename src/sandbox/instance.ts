@@ -7,7 +7,7 @@ import type { CompiledPlugin } from "./compile.ts";
 import { FUEL_IMPORT } from "./compile.ts";
 import { CallState } from "./call-state.ts";
 import { SandboxError } from "./errors.ts";
-import { refuel } from "./fuel.ts";
+import { nextGrant, refuel } from "./fuel.ts";
 
 const EXTISM_ENV = "extism:host/env";
 
@@ -96,7 +96,7 @@ export class SandboxInstance {
 
   /** Runs one export. Throws SandboxError; any failure but a plugin-reported error poisons the instance. */
   async call(exportName: string, input: Uint8Array | string, state: CallState): Promise<CallOutcome> {
-    const first = Math.min(state.opts.fuelBudget ?? Infinity, 100_000);
+    const first = nextGrant(state);
     state.fuelGranted = first;
     this.fuel.set(BigInt(first));
     let output;
@@ -104,11 +104,14 @@ export class SandboxInstance {
       output = await this.plugin.call(exportName, input, state);
     } catch (err) {
       throw this.explain(err, state);
+    } finally {
+      // Counted on failures too: a call stopped by its budget used all of it. A trapped guest may leave
+      // the counter negative; what it was granted is then what it used.
+      state.fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.get()));
     }
     // A guest with an exception handler can catch what a host function threw and return normally;
     // the call still failed.
     if (state.failure) throw state.failure;
-    const fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.get()));
     const bytes = output ? output.bytes() : null;
     if (bytes && bytes.byteLength > this.opts.maxOutputBytes) {
       throw new SandboxError(
@@ -116,7 +119,7 @@ export class SandboxInstance {
         `the plugin returned ${bytes.byteLength} bytes, more than its limit of ${this.opts.maxOutputBytes} bytes`,
       );
     }
-    return { output: bytes, fuelUsed };
+    return { output: bytes, fuelUsed: state.fuelUsed };
   }
 
   /** Turns whatever the call threw into a SandboxError a person can act on. */

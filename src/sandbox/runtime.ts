@@ -81,11 +81,11 @@ export class InProcessRuntime implements PluginRuntime {
     const started = performance.now();
     let instance: SandboxInstance | undefined;
     let failure: SandboxFailure | null = null;
-    let fuelUsed = 0;
+    let state: CallState | undefined;
     try {
       if (runOpts.signal?.aborted) throw new SandboxError("cancelled", "the call was cancelled by the client");
       instance = await this.pool.acquire();
-      const state = new CallState({
+      state = new CallState({
         timeoutMs: Math.max(1, this.opts.limits.timeoutMs - (performance.now() - started)),
         limitMs: this.opts.limits.timeoutMs,
         maxHostBytes: memoryPages(this.opts.limits) * WASM_PAGE_BYTES,
@@ -93,16 +93,15 @@ export class InProcessRuntime implements PluginRuntime {
         signal: runOpts.signal,
         bridge: runOpts.bridge,
       });
-      const outcome = await instance.call(exportName, input, state);
-      fuelUsed = outcome.fuelUsed;
-      return { output: outcome.output, fuelUsed, durationMs: performance.now() - started };
+      const { output } = await instance.call(exportName, input, state);
+      return { output, fuelUsed: state.fuelUsed, durationMs: performance.now() - started };
     } catch (err) {
       const error = err instanceof SandboxError ? err : new SandboxError("trap", (err as Error).message);
       failure = error.failure;
       throw error;
     } finally {
       if (instance) this.pool.release(instance, failure === null || !poisonsInstance(failure));
-      this.opts.observer?.onCall(this.opts.name, performance.now() - started, fuelUsed, failure);
+      this.opts.observer?.onCall(this.opts.name, performance.now() - started, state?.fuelUsed ?? 0, failure);
     }
   }
 

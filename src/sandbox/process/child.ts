@@ -11,7 +11,6 @@ import { SandboxError } from "../errors.ts";
 import { InProcessRuntime } from "../runtime.ts";
 import { relayedHostFunctions } from "./host-relay.ts";
 import type { FromChild, ToChild } from "./protocol.ts";
-import { limitOwnData } from "./rlimit.ts";
 
 /** How much later than the parent's kill the child gives up on its own (only matters if the parent stalls). */
 export const CHILD_BACKSTOP_MS = 250;
@@ -41,7 +40,6 @@ const logger = {
 } as unknown as Console;
 
 async function init(m: Extract<ToChild, { t: "init" }>): Promise<void> {
-  if (!process.env.NO_RLIMIT) limitOwnData(m.dataLimitBytes);
   try {
     runtime = await InProcessRuntime.load(m.bytes, {
       name: m.name,

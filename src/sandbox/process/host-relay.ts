@@ -28,10 +28,12 @@ export function relayedHostFunctions(
   return userHostFunctions(imports, target);
 }
 
+const opNamed = (fn: string) => (Object.hasOwn(HYPER_MCP_HOST_OPS, fn) ? HYPER_MCP_HOST_OPS[fn] : undefined);
+
 /** Parent side: performs a relayed host function on the call's bridge. */
 export const parentHost = {
   notify(fn: string, arg: HostArg, bridge: unknown): void {
-    const op = HYPER_MCP_HOST_OPS[fn];
+    const op = opNamed(fn);
     if (!op || op.request || !bridge) return; // the child only relays known ops; anything else is ignored
     op.run(bridge as HostBridge, arg, (work) => work);
   },
@@ -40,7 +42,7 @@ export const parentHost = {
    * after that is dropped by the caller.
    */
   async ask(fn: string, arg: HostArg, bridge: unknown): Promise<unknown> {
-    const op = HYPER_MCP_HOST_OPS[fn];
+    const op = opNamed(fn);
     if (!op?.request) throw new Error(`host function "${fn}" cannot be relayed`);
     if (!bridge) throw new Error(`${fn} is only available while serving a client request`);
     return op.run(bridge as HostBridge, arg, (work) => work);

@@ -11,12 +11,14 @@ import { SandboxError } from "../errors.ts";
 import type { CallOutcome } from "../instance.ts";
 import type { ParentHost } from "./host-relay.ts";
 import type { FromChild, ToChild } from "./protocol.ts";
-import { residentBytes } from "./rlimit.ts";
+import { residentBytes } from "./rss.ts";
 
-const CHILD_ENTRY = process.env.CHILD_ENTRY ?? join(import.meta.dir, "child.ts");
+const CHILD_ENTRY = join(import.meta.dir, "child.ts");
 /** Past the deadline the child gets this long to deliver an answer already on its way, then it is killed. */
 export const KILL_GRACE_MS = 10;
-/** How often a busy child's RSS is read (~6 µs per read from /proc). */
+/** A child that has not loaded its plugin by then (a start function that never returns...) is killed. */
+const LOAD_TIMEOUT_MS = 30_000;
+/** How often a child's RSS is read (~6 µs per read from /proc; per call it would cost ~20 µs, measured). */
 const RSS_CHECK_MS = 50;
 
 export type InitMessage = Extract<ToChild, { t: "init" }>;
@@ -38,30 +40,42 @@ export class PluginProcess {
   /** Set once the process is gone or going; a dead handle is never given another call. */
   dead = false;
   exports: string[] = [];
+  /** When the plugin finished loading (performance.now()); a call's budget does not pay for the spawn. */
+  readyAt = Infinity;
   private current: InFlight | null = null;
   private loading: { resolve(): void; reject(err: Error): void } | null = null;
   private readonly proc: Subprocess<"ignore", "ignore", "inherit">;
+  private readonly rssTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(private readonly hooks: ProcessHooks) {
     this.proc = Bun.spawn([process.execPath, "--smol", CHILD_ENTRY], {
       stdio: ["ignore", "ignore", "inherit"], // stderr: a Bun crash report in the child is worth seeing
-      env: { NO_RLIMIT: "1" }, // untrusted code gets none of the gateway's secrets, even indirectly
+      env: {}, // untrusted code gets none of the gateway's secrets, even indirectly
       serialization: "advanced",
       ipc: (message: FromChild) => this.onMessage(message),
       onExit: (_p, exitCode, signalCode) => this.onExit(exitCode, signalCode),
     });
+    // Polled for the child's whole life, not per call: no timer to set up on the hot path.
+    if (hooks.maxRssBytes > 0) {
+      this.rssTimer = setInterval(() => this.checkRss(), RSS_CHECK_MS);
+      this.rssTimer.unref();
+    }
   }
 
   /** Spawns a child and loads the plugin in it; rejects with the plugin's load error. */
   static async start(init: InitMessage, hooks: ProcessHooks): Promise<PluginProcess> {
     const child = new PluginProcess(hooks);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve, reject) => {
       child.loading = { resolve, reject };
+      timer = setTimeout(() => reject(new Error(`the plugin process did not load the plugin within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       child.proc.send(init);
-    }).catch((err) => {
-      child.kill();
-      throw err;
-    });
+    })
+      .catch((err) => {
+        child.kill();
+        throw err;
+      })
+      .finally(() => clearTimeout(timer));
     return child;
   }
 
@@ -74,11 +88,9 @@ export class PluginProcess {
     if (this.dead) return Promise.reject(new SandboxError("unavailable", "the plugin process is gone"));
     return new Promise<CallOutcome>((resolve, reject) => {
       let deadline: ReturnType<typeof setTimeout> | undefined;
-      let rssTimer: ReturnType<typeof setInterval> | undefined;
       const onAbort = () => this.fail(new SandboxError("cancelled", "the call was cancelled by the client"));
       const done = () => {
         clearTimeout(deadline);
-        clearInterval(rssTimer);
         state.signal?.removeEventListener("abort", onAbort);
         this.current = null;
       };
@@ -95,7 +107,6 @@ export class PluginProcess {
         }
       }, Math.max(0, state.deadline - performance.now()) + KILL_GRACE_MS);
       state.signal?.addEventListener("abort", onAbort, { once: true });
-      if (this.hooks.maxRssBytes > 0) rssTimer = setInterval(() => this.checkRss(), RSS_CHECK_MS);
       this.proc.send({ t: "call", fn, input } satisfies ToChild);
     });
   }
@@ -109,6 +120,7 @@ export class PluginProcess {
 
   kill(): void {
     this.dead = true;
+    clearInterval(this.rssTimer);
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
   }
 
@@ -116,12 +128,14 @@ export class PluginProcess {
     this.kill();
   }
 
+  /** Past the bound: the call in flight (if any) fails with a memory error; an idle child is just killed. */
   private checkRss(): void {
     const rss = residentBytes(this.proc.pid);
-    if (rss !== null && rss > this.hooks.maxRssBytes) {
-      const mb = (n: number) => Math.round(n / 1048576);
-      this.fail(new SandboxError("memory", `the plugin's process grew to ${mb(rss)} MB resident, more than its ${mb(this.hooks.maxRssBytes)} MB bound`));
-    }
+    if (rss === null || rss <= this.hooks.maxRssBytes) return;
+    const mb = (n: number) => Math.round(n / 1048576);
+    const message = `the plugin's process grew to ${mb(rss)} MB resident, more than its ${mb(this.hooks.maxRssBytes)} MB bound`;
+    if (!this.current) this.hooks.log("warn", `${message}; killed it`);
+    this.fail(new SandboxError("memory", message));
   }
 
   private onMessage(m: FromChild): void {
@@ -129,6 +143,7 @@ export class PluginProcess {
     switch (m.t) {
       case "ready":
         this.exports = m.exports;
+        this.readyAt = performance.now();
         this.loading?.resolve();
         this.loading = null;
         return;
@@ -180,6 +195,7 @@ export class PluginProcess {
   private onExit(exitCode: number | null, signalCode: NodeJS.Signals | number | null): void {
     const wasDead = this.dead;
     this.dead = true;
+    clearInterval(this.rssTimer);
     const how = signalCode ? `signal ${signalCode}` : `exit code ${exitCode}`;
     this.loading?.reject(new Error(`the plugin process died while loading (${how})`));
     this.loading = null;

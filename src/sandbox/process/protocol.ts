@@ -16,8 +16,6 @@ export type ToChild =
       limits: PluginLimits;
       config: Record<string, string>;
       allowedHosts: string[];
-      /** RLIMIT_DATA for the child (bytes), a hard heap cap set before the plugin is touched; 0 = none. */
-      dataLimitBytes: number;
     }
   | { t: "call"; fn: string; input: Uint8Array | string }
   /** Answer to an `ask`: the JSON value for the guest, or the error its host function throws. */

@@ -15,20 +15,18 @@ import { InstancePool, type PoolStats } from "../pool.ts";
 import type { PluginRuntime, RunOptions, RunResult, RuntimeOptions } from "../runtime.ts";
 import { parentHost } from "./host-relay.ts";
 import { PluginProcess, type InitMessage } from "./plugin-process.ts";
-import { residentBytes } from "./rlimit.ts";
 
 const MB = 1024 * 1024;
-/**
- * A child's own footprint before the plugin's: Bun + JSC + Extism + the compiled module (measured: ~45 MB
- * resident, ~300 MB of data mappings mostly untouched thread stacks and JSC reservations).
- */
+/** A child's own footprint before the plugin's: Bun + JSC + Extism + the compiled module (measured ~50–60 MB). */
 const RSS_BASE = 96 * MB;
-const DATA_BASE = 512 * MB;
 
-/** What a child may hold: guest memory + host blocks (each capped at memoryMb) + the output, with slack. */
-export function memoryBounds(limits: PluginLimits): { maxRssBytes: number; dataLimitBytes: number } {
-  const plugin = 3 * limits.memoryMb * MB + 2 * limits.maxOutputBytes;
-  return { maxRssBytes: RSS_BASE + plugin, dataLimitBytes: DATA_BASE + 2 * plugin };
+/**
+ * The resident set a child may reach (./rss.ts says why RSS and not a hard limit): its own footprint, guest
+ * memory and host blocks (each capped at memoryMb by the in-process limits), output, and slack for garbage
+ * not yet collected. Measured: a host-memory bomb against a 64 MB limit peaks at ~121 MB resident.
+ */
+export function maxRssBytes(limits: PluginLimits): number {
+  return RSS_BASE + 3 * limits.memoryMb * MB + 2 * limits.maxOutputBytes;
 }
 
 export class ProcessRuntime implements PluginRuntime {
@@ -37,13 +35,13 @@ export class ProcessRuntime implements PluginRuntime {
   private constructor(
     readonly exports: readonly string[],
     private readonly pool: InstancePool<PluginProcess>,
-    private readonly maxRssBytes: number,
+    /** Every child started and not yet known dead, for pids(). */
+    private readonly children: Set<PluginProcess>,
     private readonly opts: RuntimeOptions,
   ) {}
 
   /** Starts one child that loads the plugin (so a broken plugin fails here) and returns the runtime. */
   static async load(bytes: Uint8Array, opts: RuntimeOptions): Promise<ProcessRuntime> {
-    const bounds = memoryBounds(opts.limits);
     const init: InitMessage = {
       t: "init",
       name: opts.name,
@@ -51,15 +49,15 @@ export class ProcessRuntime implements PluginRuntime {
       limits: opts.limits,
       config: opts.config,
       allowedHosts: opts.allowedHosts,
-      dataLimitBytes: bounds.dataLimitBytes,
     };
     const hooks = {
       host: parentHost,
       log: (level: "debug" | "info" | "warn" | "error", message: string) => opts.logger[level](message),
-      maxRssBytes: bounds.maxRssBytes,
+      maxRssBytes: maxRssBytes(opts.limits),
     };
     let runtime: ProcessRuntime | undefined;
     let exports: string[] = [];
+    const children = new Set<PluginProcess>();
     const spawn = async () => {
       const child = await PluginProcess.start(init, hooks);
       // Unloaded while this one was starting (a background respawn): do not leave it running.
@@ -68,11 +66,12 @@ export class ProcessRuntime implements PluginRuntime {
         throw new SandboxError("unavailable", `plugin "${opts.name}" was unloaded`);
       }
       exports = child.exports;
+      children.add(child);
       return child;
     };
     const pool = new InstancePool<PluginProcess>(opts.name, spawn, opts.limits.maxConcurrent, opts.limits.maxQueue);
     await pool.warm();
-    runtime = new ProcessRuntime(exports, pool, bounds.maxRssBytes, opts);
+    runtime = new ProcessRuntime(exports, pool, children, opts);
     return runtime;
   }
 
@@ -85,8 +84,13 @@ export class ProcessRuntime implements PluginRuntime {
     try {
       if (runOpts.signal?.aborted) throw new SandboxError("cancelled", "the call was cancelled by the client");
       child = await this.acquire();
+      // Cancelled while queued: nothing ran, the child stays (in-process, the first checkpoint sees it).
+      if (runOpts.signal?.aborted) throw new SandboxError("cancelled", "the call was cancelled by the client");
+      // Waiting for a busy child counts against the limit, as in-process; waiting for a spawn (~100-300 ms
+      // on a loaded machine: Bun start + compiling the plugin) does not, it is the gateway's cost.
+      const waited = performance.now() - Math.max(started, child.readyAt);
       const state = new CallState({
-        timeoutMs: Math.max(1, limits.timeoutMs - (performance.now() - started)),
+        timeoutMs: Math.max(1, limits.timeoutMs - waited),
         limitMs: limits.timeoutMs,
         maxHostBytes: memoryPages(limits) * WASM_PAGE_BYTES,
         fuelBudget: limits.fuel,
@@ -110,6 +114,12 @@ export class ProcessRuntime implements PluginRuntime {
     return this.pool.stats();
   }
 
+  /** Process ids of the live children (for operators and tests). */
+  pids(): number[] {
+    for (const child of this.children) if (child.dead) this.children.delete(child);
+    return [...this.children].map((child) => child.pid);
+  }
+
   close(): void {
     this.closed = true;
     this.pool.close();
@@ -120,19 +130,18 @@ export class ProcessRuntime implements PluginRuntime {
     for (;;) {
       const child = await this.pool.acquire();
       if (!child.dead) return child;
+      this.children.delete(child);
       this.pool.release(child, false);
     }
   }
 
   /**
    * Returns a child after a call. Failures the child reported (trap, fuel, memory caps) leave it healthy:
-   * it rebuilt its own instance. A killed or dead child, or one that grew past its RSS bound, is replaced.
+   * it rebuilt its own instance. A killed or dead child is replaced.
    */
   private release(child: PluginProcess): void {
-    const rss = child.dead || this.maxRssBytes === 0 ? null : residentBytes(child.pid);
-    const healthy = !child.dead && (rss === null || rss <= this.maxRssBytes);
-    if (healthy) return this.pool.release(child, true);
-    if (!child.dead) this.opts.logger.warn(`plugin process ${child.pid} grew to ${Math.round(rss! / MB)} MB resident; replacing it`);
+    if (!child.dead) return this.pool.release(child, true);
+    this.children.delete(child);
     const waiting = this.pool.stats().queued > 0;
     this.pool.release(child, false); // kills it; spawns a successor for the first waiter, if any
     // Nobody waiting: respawn now anyway, so the next call does not pay for a spawn and a compile.

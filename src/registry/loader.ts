@@ -85,7 +85,7 @@ export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<Loade
         `${manifest.name}: exports neither the mcp.run servlet ABI (describe + call) nor the hyper-mcp ABI (list_tools, call_tool); it exports: ${runtime.exports.join(", ") || "nothing"}`,
       );
     }
-    const provider = new PluginProvider(manifest.name, abi, runtime, ctx.notifier);
+    const provider = new PluginProvider(manifest.name, manifest.risk, manifest.tags, abi, runtime, ctx.notifier);
     const offer = await provider.describe().catch((err) => {
       throw new PluginLoadError(`${manifest.name}: listing its tools failed: ${(err as Error).message}`);
     });

@@ -12,6 +12,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { RiskLevel } from "../pipeline/types.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import type { OutboundChannel, Session } from "../session/session.ts";
 
@@ -35,6 +36,9 @@ export type CompleteParams = {
 /** A loaded plugin seen as an MCP server. */
 export interface McpProvider {
   readonly pluginName: string;
+  /** From the plugin's manifest: what policy, firewall and audit key their defaults on. */
+  readonly risk: RiskLevel;
+  readonly tags: readonly string[];
   callTool(name: string, args: Record<string, unknown> | undefined, scope: RequestScope): Promise<CallToolResult>;
   readResource(uri: string, scope: RequestScope): Promise<ReadResourceResult>;
   getPrompt(name: string, args: Record<string, string> | undefined, scope: RequestScope): Promise<GetPromptResult>;

@@ -6,7 +6,10 @@ import type { CallToolResult, ClientCapabilities, Implementation, LoggingLevel }
 import { GatewayError } from "../protocol/errors.ts";
 import type { JsonRpcNotification, JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { negotiateVersion, type ProtocolVersion } from "../protocol/versions.ts";
-import type { CatalogView, CompleteParams, RequestScope } from "../registry/types.ts";
+import { ANONYMOUS, Chain } from "../pipeline/chain.ts";
+import { Call, type CallSource, type Principal, type Target } from "../pipeline/types.ts";
+import type { CatalogView, CompleteParams, Entry, RequestScope } from "../registry/types.ts";
+import { resolveTarget, targetOf } from "./targets.ts";
 import { SandboxError } from "../sandbox/errors.ts";
 import { Session, type OutboundChannel } from "../session/session.ts";
 import { paginate } from "./pagination.ts";
@@ -25,15 +28,23 @@ export interface McpServerOptions {
   pageSize: number;
   instructions?: string;
   observer?: ServerObserver;
+  /** The hot-path stages; none by default (tests of the bare data plane). */
+  chain?: Chain;
 }
 
 const LOG_LEVELS = new Set(["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]);
 
+const DEFAULT_SOURCE: CallSource = Object.freeze({ transport: "http" as const });
+
 export class McpServer {
-  constructor(private readonly opts: McpServerOptions) {}
+  private readonly chain: Chain;
+
+  constructor(private readonly opts: McpServerOptions) {
+    this.chain = opts.chain ?? new Chain({});
+  }
 
   /** Validates initialize params and builds the session (not yet registered) and the result to send. */
-  initialize(request: JsonRpcRequest, sessionId: string): { session: Session; result: Record<string, unknown> } {
+  initialize(request: JsonRpcRequest, sessionId: string, principal: Principal = ANONYMOUS): { session: Session; result: Record<string, unknown> } {
     const params = request.params ?? {};
     if (typeof params.protocolVersion !== "string") {
       throw new GatewayError("invalid_params", 'Invalid params: "protocolVersion" must be a string');
@@ -42,6 +53,7 @@ export class McpServer {
     const capabilities = (optionalObject(params, "capabilities") ?? {}) as ClientCapabilities;
     const clientInfo = optionalObject(params, "clientInfo") as Implementation | undefined;
     const session = new Session(sessionId, version, clientInfo, capabilities);
+    session.principal = principal;
     const result: Record<string, unknown> = {
       protocolVersion: version,
       capabilities: {
@@ -57,8 +69,17 @@ export class McpServer {
     return { session, result };
   }
 
-  /** Handles one request; resolves to its result or throws a GatewayError. */
-  async handleRequest(request: JsonRpcRequest, session: Session, channel: OutboundChannel): Promise<unknown> {
+  /**
+   * Handles one request through the hot-path chain (src/pipeline/chain.ts); resolves to its result or
+   * throws a GatewayError. The principal comes from authentication at the edge.
+   */
+  async handleRequest(
+    request: JsonRpcRequest,
+    session: Session,
+    channel: OutboundChannel,
+    principal: Principal = session.principal ?? ANONYMOUS,
+    source: CallSource = DEFAULT_SOURCE,
+  ): Promise<unknown> {
     const controller = session.beginRequest(request.id);
     const scope: RequestScope = {
       session,
@@ -67,8 +88,11 @@ export class McpServer {
       meta: optionalObject(request.params, "_meta"),
       channel,
     };
+    const catalog = this.opts.catalog();
+    const call = new Call(request, session, principal, source);
+    call.target = resolveTarget(request, catalog);
     try {
-      return await this.dispatch(request, scope);
+      return await this.chain.run(call, () => this.dispatch(request, scope, catalog, call));
     } finally {
       session.endRequest(request.id);
     }
@@ -93,26 +117,27 @@ export class McpServer {
     }
   }
 
-  private dispatch(request: JsonRpcRequest, scope: RequestScope): Promise<unknown> | unknown {
+  private dispatch(request: JsonRpcRequest, scope: RequestScope, catalog: CatalogView, call: Call): Promise<unknown> | unknown {
     const params = request.params;
-    const catalog = this.opts.catalog();
+    const visible = <T>(entries: readonly Entry<T>[], kind: Target["kind"], key: (item: T) => string): readonly Entry<T>[] =>
+      call.visible ? entries.filter((e) => call.visible!(targetOf(kind, key(e.item), e.provider))) : entries;
     switch (request.method) {
       case "ping":
         return {};
       case "initialize":
         throw new GatewayError("invalid_request", "Invalid Request: the session is already initialized");
       case "tools/list": {
-        const page = paginate(catalog.tools, params?.cursor, this.opts.pageSize);
+        const page = paginate(visible(catalog.tools, "tool", (t) => t.name), params?.cursor, this.opts.pageSize);
         return withCursor({ tools: page.items.map((e) => e.item) }, page.nextCursor);
       }
       case "tools/call":
-        return this.callTool(catalog, scope, params);
+        return this.callTool(catalog, scope, call);
       case "resources/list": {
-        const page = paginate(catalog.resources, params?.cursor, this.opts.pageSize);
+        const page = paginate(visible(catalog.resources, "resource", (r) => r.uri), params?.cursor, this.opts.pageSize);
         return withCursor({ resources: page.items.map((e) => e.item) }, page.nextCursor);
       }
       case "resources/templates/list": {
-        const page = paginate(catalog.resourceTemplates, params?.cursor, this.opts.pageSize);
+        const page = paginate(visible(catalog.resourceTemplates, "resource", (r) => r.uriTemplate), params?.cursor, this.opts.pageSize);
         return withCursor({ resourceTemplates: page.items.map((e) => e.item) }, page.nextCursor);
       }
       case "resources/read": {
@@ -128,14 +153,14 @@ export class McpServer {
         scope.session.subscriptions.delete(requireString(params, "uri"));
         return {};
       case "prompts/list": {
-        const page = paginate(catalog.prompts, params?.cursor, this.opts.pageSize);
+        const page = paginate(visible(catalog.prompts, "prompt", (p) => p.name), params?.cursor, this.opts.pageSize);
         return withCursor({ prompts: page.items.map((e) => e.item) }, page.nextCursor);
       }
       case "prompts/get": {
         const name = requireString(params, "name");
         const entry = catalog.prompt(name);
         if (!entry) throw new GatewayError("invalid_params", `Unknown prompt: ${name}`);
-        const args = stringRecord(optionalObject(params, "arguments"), "arguments");
+        const args = stringRecord(call.args, "arguments");
         return asGatewayCall(entry.provider.getPrompt(name, args, scope));
       }
       case "completion/complete":
@@ -151,15 +176,17 @@ export class McpServer {
     }
   }
 
-  private async callTool(catalog: CatalogView, scope: RequestScope, params: Record<string, unknown> | undefined): Promise<CallToolResult> {
+  private async callTool(catalog: CatalogView, scope: RequestScope, call: Call): Promise<CallToolResult> {
     const started = performance.now();
-    const name = requireString(params, "name");
+    const name = requireString(call.request.params, "name");
     const entry = catalog.tool(name);
     if (!entry) {
       this.opts.observer?.onToolCall(name, "unknown_tool", performance.now() - started);
+      call.outcome = "unknown_tool";
       throw new GatewayError("invalid_params", `Unknown tool: ${name}`);
     }
-    const args = optionalObject(params, "arguments");
+    // The arguments as the firewall left them (it may have normalised them).
+    const args = call.args;
     let outcome: ToolOutcome = "ok";
     try {
       const result = await entry.provider.callTool(name, args, scope);
@@ -177,6 +204,7 @@ export class McpServer {
       }
       throw err;
     } finally {
+      call.outcome = outcome;
       this.opts.observer?.onToolCall(name, outcome, performance.now() - started);
     }
   }

@@ -7,6 +7,7 @@ import type { ClientCapabilities, Implementation, LoggingLevel } from "@modelcon
 import { GatewayError, type JsonRpcErrorObject } from "../protocol/errors.ts";
 import type { JsonRpcMessage, JsonRpcResponse, RequestId } from "../protocol/jsonrpc.ts";
 import type { ProtocolVersion } from "../protocol/versions.ts";
+import type { Principal } from "../pipeline/types.ts";
 
 /** Where messages to the client go: a POST's response stream, a WebSocket, stdout... */
 export interface OutboundChannel {
@@ -45,6 +46,11 @@ export class Session {
   /** Messages unrelated to any request (list_changed, resource updates); set by the transport. */
   unrelated: OutboundChannel | null = null;
   closed = false;
+  /**
+   * Who opened the session (set at initialize). Later requests must come from the same principal: a
+   * session id is not a credential, so another identity presenting it is treated as an unknown session.
+   */
+  principal: Principal | undefined;
 
   constructor(
     readonly id: string,

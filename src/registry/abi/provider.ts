@@ -13,6 +13,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { RiskLevel } from "../../pipeline/types.ts";
 import { SandboxError } from "../../sandbox/errors.ts";
 import type { PluginRuntime } from "../../sandbox/runtime.ts";
 import type { CompleteParams, McpProvider, PluginOffer, RequestScope } from "../types.ts";
@@ -32,6 +33,8 @@ type Notifier = Pick<HostBridge, "notifyListChanged" | "notifyResourceUpdated">;
 export class PluginProvider implements McpProvider {
   constructor(
     readonly pluginName: string,
+    readonly risk: RiskLevel,
+    readonly tags: readonly string[],
     readonly abi: PluginAbi,
     readonly runtime: PluginRuntime,
     private readonly notifier: Notifier,

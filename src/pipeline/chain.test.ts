@@ -71,8 +71,8 @@ describe("Chain", () => {
     const chain = new Chain({ audit: { name: "audit", onComplete: (c) => void (completed = c.outcome) } });
     const err = await chain.run(newCall(), () => {
       throw new GatewayError("invalid_params", "Unknown tool: t");
-    }).catch((e) => e);
-    expect(err.message).toBe("Unknown tool: t");
+    }).catch((e: Error) => e);
+    expect((err as Error).message).toBe("Unknown tool: t");
     expect(completed).toBe("invalid_params");
   });
 

@@ -8,6 +8,8 @@ export function createHttpApp(endpoint: StreamableHttpEndpoint, admin: AdminSour
   const app = new Hono();
   // c.env is the Bun server: Bun.serve passes it as fetch's second argument, which Hono exposes as env.
   if (websocket) app.get("/mcp/ws", (c) => websocket.upgrade(c.req.raw, c.env));
+  // POST /mcp is normally answered by Bun.serve's route table before Hono (src/gateway.ts); this route
+  // serves the same endpoint when the app is used on its own (app.request() in tests).
   app.post("/mcp", (c) => endpoint.post(c.req.raw));
   app.get("/mcp", (c) => endpoint.get(c.req.raw));
   app.delete("/mcp", (c) => endpoint.delete(c.req.raw));

@@ -6,6 +6,7 @@ import type { Config } from "./config/schema.ts";
 import type { Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { PluginRegistry } from "./registry/registry.ts";
+import { buildPipeline, type BuiltPipeline } from "./pipeline/build.ts";
 import { McpServer } from "./server/mcp-server.ts";
 import { SessionHub } from "./session/hub.ts";
 
@@ -15,9 +16,11 @@ export interface Core {
   /** Every transport's sessions, for broadcasts. */
   hub: SessionHub;
   metrics: GatewayMetrics;
+  /** Authentication for the transports and the chain of stages the server runs every request through. */
+  pipeline: BuiltPipeline;
 }
 
-export function createCore(config: Config, log: Logger): Core {
+export async function createCore(config: Config, log: Logger): Promise<Core> {
   const hub = new SessionHub();
   let registry: PluginRegistry | undefined;
   const metrics = new GatewayMetrics(function* () {
@@ -39,6 +42,7 @@ export function createCore(config: Config, log: Logger): Core {
   registry.onChange(({ kinds }) => {
     for (const kind of kinds) hub.broadcast(`notifications/${kind}/list_changed`);
   });
-  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics });
-  return { registry, server, hub, metrics };
+  const pipeline = await buildPipeline({ config, log, metrics: metrics.registry, catalog: registry.catalog });
+  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics, chain: pipeline.chain });
+  return { registry, server, hub, metrics, pipeline };
 }

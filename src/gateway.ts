@@ -26,10 +26,10 @@ export interface Gateway {
 }
 
 export async function startGateway(config: Config, log: Logger = createLogger(config.log.level)): Promise<Gateway> {
-  const { registry, server, hub, metrics } = createCore(config, log);
-  const endpoint = new StreamableHttpEndpoint(server, config.server, log);
+  const { registry, server, hub, metrics, pipeline } = await createCore(config, log);
+  const endpoint = new StreamableHttpEndpoint(server, config.server, log, pipeline.authenticator);
   hub.addSource(() => endpoint.sessions.all());
-  const websocket = new WebSocketEndpoint(server, config.server, hub, log);
+  const websocket = new WebSocketEndpoint(server, config.server, hub, log, pipeline.authenticator);
 
   let ready = false;
   await registry.start(config.plugins.watch);
@@ -45,7 +45,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     port: config.server.port,
     // The hot path skips Hono: Bun's native route table answers POST /mcp directly, measured 6–8 µs less
     // per request (bench/RESULTS.md). Everything else goes through Hono's app.
-    routes: { "/mcp": { POST: (req) => endpoint.post(req) } },
+    routes: { ...pipeline.routes, "/mcp": { POST: (req, srv) => endpoint.post(req, srv.requestIP(req)?.address) } },
     fetch: app.fetch,
     error(err) {
       log.error("unhandled error in HTTP handler", { error: String(err?.stack ?? err) });
@@ -66,6 +66,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     endpoint.close();
     registry.close();
     await http.stop(true);
+    await pipeline.close();
   };
   return { url, port: http.port!, registry, endpoint, websocket, hub, metrics, stop, [Symbol.asyncDispose]: stop };
 }

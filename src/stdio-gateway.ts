@@ -3,6 +3,7 @@
  * gateway (src/gateway.ts), serving one client over stdin/stdout with no listening socket at all.
  * Kept apart from main.ts, like gateway.ts, so it can be run against in-memory streams.
  */
+import { ANONYMOUS } from "./pipeline/chain.ts";
 import type { Config } from "./config/schema.ts";
 import type { Logger } from "./log.ts";
 import { createCore } from "./core.ts";
@@ -26,7 +27,7 @@ export interface StdioGateway {
 }
 
 export async function startStdioGateway(config: Config, log: Logger, io: StdioIo): Promise<StdioGateway> {
-  const { registry, server, hub } = createCore(config, log);
+  const { registry, server, hub, pipeline } = await createCore(config, log);
   // Load the plugins before reading stdin, so the client's first tools/list already sees them.
   await registry.start(config.plugins.watch);
   log.info("mcp-sidecar serving on stdio", { plugins: registry.plugins().map((p) => p.manifest.name) });
@@ -34,14 +35,17 @@ export async function startStdioGateway(config: Config, log: Logger, io: StdioIo
   const transport = serveStdio(
     server,
     hub,
-    { input: io.input, write: io.write, maxMessageBytes: config.server.maxBodyBytes, drainTimeoutMs: DRAIN_TIMEOUT_MS },
+    { input: io.input, write: io.write, maxMessageBytes: config.server.maxBodyBytes, drainTimeoutMs: DRAIN_TIMEOUT_MS, principal: ANONYMOUS },
     log,
   );
   // Either EOF (transport.done) or stop() ends the gateway; stdin may stay open after a stop, so `done`
   // does not wait for it then (the caller exits the process).
   let stopSignal!: () => void;
   const stopRequested = new Promise<void>((resolve) => (stopSignal = resolve));
-  const done = Promise.race([transport.done, stopRequested.then(() => transport.stop())]).then(() => registry.close());
+  const done = Promise.race([transport.done, stopRequested.then(() => transport.stop())]).then(async () => {
+    registry.close();
+    await pipeline.close();
+  });
   return {
     registry,
     done,

@@ -2,10 +2,22 @@
 import { z } from "zod";
 import { serverConfigSchema } from "../transport/config.ts";
 import { registryConfigSchema } from "../registry/config.ts";
+import { storageConfigSchema } from "../storage/config.ts";
+
+/** Until a stage's schema lands here, its section accepts nothing but an empty object. */
+const pending = z.object({}).strict();
 
 export const configSchema = z.object({
   server: serverConfigSchema.prefault({}),
   plugins: registryConfigSchema.prefault({}),
+  storage: storageConfigSchema.prefault({}),
+  // Hot-path stages (src/pipeline/*/config.ts), in chain order:
+  auth: pending.prefault({}),
+  rateLimit: pending.prefault({}),
+  policy: pending.prefault({}),
+  firewall: pending.prefault({}),
+  dlp: pending.prefault({}),
+  audit: pending.prefault({}),
   log: z
     .object({ level: z.enum(["debug", "info", "warn", "error", "silent"]).default("info") })
     .prefault({}),

@@ -13,6 +13,12 @@ export type GatewayErrorKind =
   | "resource_not_found"
   | "busy" // a plugin's queue is full
   | "cancelled"
+  | "unauthenticated" // no or bad credentials (HTTP transports answer 401 before JSON-RPC)
+  | "denied" // a policy said no
+  | "approval_required" // a policy requires an approval the call does not carry
+  | "rate_limited" // a budget is spent; `data.retryAfterMs` says when to retry
+  | "blocked" // the firewall or DLP refused the arguments or the result
+  | "quarantined" // the tool's description changed since it was approved
   | "internal";
 
 export const JSONRPC_CODES = {
@@ -26,6 +32,13 @@ export const JSONRPC_CODES = {
   /** Implementation-defined server error range: the gateway is overloaded, retry later. */
   SERVER_BUSY: -32000,
   REQUEST_CANCELLED: -32800,
+  /** Implementation-defined server errors (-32000..-32099) for the hot-path stages' refusals. */
+  UNAUTHENTICATED: -32010,
+  DENIED: -32011,
+  APPROVAL_REQUIRED: -32012,
+  RATE_LIMITED: -32013,
+  BLOCKED: -32014,
+  QUARANTINED: -32015,
 } as const;
 
 export class GatewayError extends Error {
@@ -67,6 +80,18 @@ export function toJsonRpcError(err: unknown): JsonRpcErrorObject {
       return base(JSONRPC_CODES.SERVER_BUSY);
     case "cancelled":
       return base(JSONRPC_CODES.REQUEST_CANCELLED);
+    case "unauthenticated":
+      return base(JSONRPC_CODES.UNAUTHENTICATED);
+    case "denied":
+      return base(JSONRPC_CODES.DENIED);
+    case "approval_required":
+      return base(JSONRPC_CODES.APPROVAL_REQUIRED);
+    case "rate_limited":
+      return base(JSONRPC_CODES.RATE_LIMITED);
+    case "blocked":
+      return base(JSONRPC_CODES.BLOCKED);
+    case "quarantined":
+      return base(JSONRPC_CODES.QUARANTINED);
     case "internal":
       return base(JSONRPC_CODES.INTERNAL_ERROR);
     default: {

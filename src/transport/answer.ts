@@ -4,6 +4,7 @@ import { errorResponse, resultResponse, type JsonRpcRequest, type JsonRpcRespons
 import type { McpServer } from "../server/mcp-server.ts";
 import type { OutboundChannel, Session } from "../session/session.ts";
 import type { Logger } from "../log.ts";
+import type { CallSource, Principal } from "../pipeline/types.ts";
 
 export async function answerRequest(
   server: McpServer,
@@ -11,9 +12,11 @@ export async function answerRequest(
   request: JsonRpcRequest,
   channel: OutboundChannel,
   log: Logger,
+  principal: Principal,
+  source: CallSource,
 ): Promise<JsonRpcResponse> {
   try {
-    return resultResponse(request.id, await server.handleRequest(request, session, channel));
+    return resultResponse(request.id, await server.handleRequest(request, session, channel, principal, source));
   } catch (err) {
     if (!(err instanceof GatewayError)) log.error("request failed", { method: request.method, error: String((err as Error)?.stack ?? err) });
     return errorResponse(request.id, toJsonRpcError(err));

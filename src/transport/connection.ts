@@ -6,6 +6,7 @@
  * WebSocket and stdio differ only in framing and in how they end a connection, so both feed text to
  * this class and give it a FrameSink; the dispatching itself is McpServer's, as for HTTP.
  */
+import type { CallSource, Principal } from "../pipeline/types.ts";
 import { GatewayError, JSONRPC_CODES, toJsonRpcError } from "../protocol/errors.ts";
 import { classify, errorResponse, type Classified, type JsonRpcMessage, type JsonRpcResponse } from "../protocol/jsonrpc.ts";
 import { allowsBatches } from "../protocol/versions.ts";
@@ -31,6 +32,9 @@ export interface ConnectionOptions {
   /** Largest message accepted, in UTF-8 bytes (server.maxBodyBytes, as for an HTTP body). */
   maxMessageBytes: number;
   newSessionId(): string;
+  /** Who is on the other end (authenticated when the connection was opened) and over what. */
+  principal: Principal;
+  source: CallSource;
   /** Called once the session exists; returns what to call when the connection ends (hub registration). */
   onSession?(session: Session): () => void;
 }
@@ -110,7 +114,7 @@ export class JsonRpcConnection {
     const request = first.message;
     let created;
     try {
-      created = this.server.initialize(request, this.opts.newSessionId());
+      created = this.server.initialize(request, this.opts.newSessionId(), this.opts.principal);
     } catch (err) {
       return this.reject(err, request.id, true);
     }
@@ -127,7 +131,7 @@ export class JsonRpcConnection {
     const session = this.session!;
     switch (m.kind) {
       case "request": {
-        const work = answerRequest(this.server, session, m.message, this.channel, this.log).then(reply);
+        const work = answerRequest(this.server, session, m.message, this.channel, this.log, this.opts.principal, this.opts.source).then(reply);
         this.inflight.add(work);
         void work.finally(() => this.inflight.delete(work));
         return;

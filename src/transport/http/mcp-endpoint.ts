@@ -2,6 +2,9 @@
  * Streamable HTTP (MCP 2025-11-25, also serving 2025-06-18 and 2025-03-26 clients) on one endpoint:
  * POST carries client messages, GET opens or resumes an SSE stream, DELETE ends a session.
  */
+import { ANONYMOUS_AUTHENTICATOR } from "../../pipeline/build.ts";
+import type { Authenticator } from "../../pipeline/chain.ts";
+import type { CallSource, Principal } from "../../pipeline/types.ts";
 import { JSONRPC_CODES, toJsonRpcError } from "../../protocol/errors.ts";
 import { classify, errorResponse, type Classified, type JsonRpcRequest } from "../../protocol/jsonrpc.ts";
 import { allowsBatches, isSupportedVersion, supportsSsePriming } from "../../protocol/versions.ts";
@@ -45,6 +48,7 @@ export class StreamableHttpEndpoint {
     private readonly server: McpServer,
     private readonly cfg: ServerConfig,
     private readonly log: Logger,
+    private readonly authenticator: Authenticator = ANONYMOUS_AUTHENTICATOR,
   ) {
     this.sessions = new SessionStore(cfg.sessionIdleTimeoutMs, cfg.maxSessions, (s) => {
       this.streams.get(s.id)?.closeAll();
@@ -87,18 +91,36 @@ export class StreamableHttpEndpoint {
     return null;
   }
 
-  /** The session named by the header, or the Response explaining why there is none. */
-  private sessionOf(req: Request): Session | Response {
+  /**
+   * Authentication, before any body is read: an unauthenticated caller costs a header lookup (and, on a
+   * token-cache miss, one verification), never a parse. Answers 401 with WWW-Authenticate on failure.
+   */
+  private async authenticate(req: Request, address: string | undefined): Promise<Principal | Response> {
+    let result = this.authenticator.authenticate({ headers: req.headers, address });
+    if (result instanceof Promise) result = await result;
+    if (result.ok) return result.principal;
+    const headers: Record<string, string> = result.wwwAuthenticate ? { "www-authenticate": result.wwwAuthenticate } : {};
+    return httpError(result.status, JSONRPC_CODES.UNAUTHENTICATED, result.message, headers);
+  }
+
+  /**
+   * The session named by the header, or the Response explaining why there is none. A session presented
+   * by another principal than the one that opened it is reported as unknown: its id is not a credential,
+   * and saying "exists, but not yours" would confirm a guessed id.
+   */
+  private sessionOf(req: Request, principal: Principal): Session | Response {
     const id = req.headers.get(SESSION_HEADER);
     if (!id) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
     const session = this.sessions.get(id);
-    if (!session) return httpError(404, -32001, "Session not found: initialize a new session");
+    if (!session || session.principal?.id !== principal.id) return httpError(404, -32001, "Session not found: initialize a new session");
     return session;
   }
 
-  async post(req: Request): Promise<Response> {
+  async post(req: Request, address?: string): Promise<Response> {
     const refused = this.precheck(req);
     if (refused) return refused;
+    const principal = await this.authenticate(req, address);
+    if (principal instanceof Response) return principal;
     if (!accepts(req, "application/json") || !accepts(req, "text/event-stream")) {
       return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: Accept must list application/json and text/event-stream");
     }
@@ -127,10 +149,10 @@ export class StreamableHttpEndpoint {
     const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
     if (init?.kind === "request") {
       if (messages.length > 1) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Invalid Request: initialize must be sent alone");
-      return this.initialize(init.message);
+      return this.initialize(init.message, principal);
     }
 
-    const found = this.sessionOf(req);
+    const found = this.sessionOf(req, principal);
     if (found instanceof Response) return found;
     const session = found;
     if (batch && !allowsBatches(session.protocolVersion)) {
@@ -143,13 +165,13 @@ export class StreamableHttpEndpoint {
         headers: { "content-type": "application/json" },
       });
     }
-    return this.deliver(session, messages, batch);
+    return this.deliver(session, messages, batch, principal, { transport: "http", address });
   }
 
-  private initialize(request: JsonRpcRequest): Response {
+  private initialize(request: JsonRpcRequest, principal: Principal): Response {
     let created;
     try {
-      created = this.server.initialize(request, this.sessions.newId());
+      created = this.server.initialize(request, this.sessions.newId(), principal);
     } catch (err) {
       return new Response(JSON.stringify(errorResponse(request.id, toJsonRpcError(err))), {
         status: 400,
@@ -171,7 +193,7 @@ export class StreamableHttpEndpoint {
   }
 
   /** Routes notifications and responses, answers requests (JSON or SSE), and 202s when nothing needs an answer. */
-  private deliver(session: Session, messages: Classified[], batch: boolean): Response | Promise<Response> {
+  private deliver(session: Session, messages: Classified[], batch: boolean, principal: Principal, source: CallSource): Response | Promise<Response> {
     const requests: JsonRpcRequest[] = [];
     const immediate = [];
     for (const m of messages) {
@@ -192,18 +214,20 @@ export class StreamableHttpEndpoint {
     );
     for (const r of immediate) responder.complete(r);
     for (const request of requests) {
-      void answerRequest(this.server, session, request, responder.channel, this.log).then((r) => responder.complete(r));
+      void answerRequest(this.server, session, request, responder.channel, this.log, principal, source).then((r) => responder.complete(r));
     }
     return responder.response;
   }
 
-  get(req: Request): Response {
+  async get(req: Request): Promise<Response> {
     const refused = this.precheck(req);
     if (refused) return refused;
+    const principal = await this.authenticate(req, undefined);
+    if (principal instanceof Response) return principal;
     if (!accepts(req, "text/event-stream")) {
       return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: GET needs Accept: text/event-stream");
     }
-    const found = this.sessionOf(req);
+    const found = this.sessionOf(req, principal);
     if (found instanceof Response) return found;
     const session = found;
     const streams = this.streams.get(session.id)!;
@@ -228,10 +252,12 @@ export class StreamableHttpEndpoint {
     });
   }
 
-  delete(req: Request): Response {
+  async delete(req: Request): Promise<Response> {
     const refused = this.precheck(req);
     if (refused) return refused;
-    const found = this.sessionOf(req);
+    const principal = await this.authenticate(req, undefined);
+    if (principal instanceof Response) return principal;
+    const found = this.sessionOf(req, principal);
     if (found instanceof Response) return found;
     this.sessions.delete(found.id);
     return new Response(null, { status: 200 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ANONYMOUS } from "../../pipeline/chain.ts";
 import { createLogger } from "../../log.ts";
 import { EMPTY_CATALOG } from "../../registry/catalog.ts";
 import { McpServer } from "../../server/mcp-server.ts";
@@ -43,7 +44,7 @@ describe("serveStdio", () => {
     const hub = new SessionHub();
     const out: any[] = [];
     const input = chunks(`${init}\n`, "nope\n", `${"x".repeat(300)}\n`, '{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
-    const { done } = serveStdio(server, hub, { input, write: (l) => out.push(JSON.parse(l)), maxMessageBytes: 200, drainTimeoutMs: 1000 }, log);
+    const { done } = serveStdio(server, hub, { input, write: (l) => out.push(JSON.parse(l)), maxMessageBytes: 200, drainTimeoutMs: 1000, principal: ANONYMOUS }, log);
     await done;
     expect(out.map((m) => m.error?.code ?? "ok")).toEqual(["ok", -32700, -32600, "ok"]);
     expect(hub.trackedCount).toBe(0);
@@ -58,7 +59,7 @@ describe("serveStdio", () => {
       yield bytes(`${init}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n`);
       await ended;
     }
-    const { done } = serveStdio(server, hub, { input: input(), write: (l) => out.push(JSON.parse(l)), maxMessageBytes: 1000, drainTimeoutMs: 1000 }, log);
+    const { done } = serveStdio(server, hub, { input: input(), write: (l) => out.push(JSON.parse(l)), maxMessageBytes: 1000, drainTimeoutMs: 1000, principal: ANONYMOUS }, log);
     const tick = () => new Promise((r) => setImmediate(r));
     while (out.length === 0) await tick();
     await tick(); // the initialized notification, on the same chunk, is read by now too

@@ -5,6 +5,7 @@
  * Unlike WebSocket, nothing here ends the connection on a bad message: the client is our parent and
  * the pipe is all it has, so a bad line gets an error line back and reading goes on.
  */
+import type { Principal } from "../../pipeline/types.ts";
 import type { McpServer } from "../../server/mcp-server.ts";
 import type { SessionHub } from "../../session/hub.ts";
 import type { Logger } from "../../log.ts";
@@ -60,6 +61,8 @@ export interface StdioOptions {
   /** Writes one line; the transport adds the newline. */
   write(line: string): void;
   maxMessageBytes: number;
+  /** The stdio client is whoever started the process; configured, not authenticated per message. */
+  principal: Principal;
   /** After EOF, how long calls in flight may run before they are cancelled. */
   drainTimeoutMs: number;
 }
@@ -75,7 +78,13 @@ export function serveStdio(server: McpServer, hub: SessionHub, opts: StdioOption
   const connection = new JsonRpcConnection(
     server,
     { send: opts.write },
-    { maxMessageBytes: opts.maxMessageBytes, newSessionId: () => "stdio", onSession: (session) => hub.track(session) },
+    {
+      maxMessageBytes: opts.maxMessageBytes,
+      newSessionId: () => "stdio",
+      onSession: (session) => hub.track(session),
+      principal: opts.principal,
+      source: { transport: "stdio" },
+    },
     log,
   );
   const stop = async () => {

@@ -7,6 +7,9 @@
  * message in adapter objects for no gain here, and is deprecated. Hono still routes the upgrade request,
  * so the HTTP edge stays in one place.
  */
+import { ANONYMOUS_AUTHENTICATOR } from "../../pipeline/build.ts";
+import type { Authenticator } from "../../pipeline/chain.ts";
+import type { Principal } from "../../pipeline/types.ts";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { JSONRPC_CODES } from "../../protocol/errors.ts";
 import { errorResponse } from "../../protocol/jsonrpc.ts";
@@ -19,17 +22,20 @@ import { makeHostCheck, makeOriginCheck } from "../origin.ts";
 
 export interface WsData {
   connection?: JsonRpcConnection;
+  /** Authenticated at upgrade: a WebSocket carries one identity for its whole life. */
+  principal: Principal;
+  address?: string;
 }
 
 /** RFC 6455 close codes. */
 const CLOSE = { GOING_AWAY: 1001, PROTOCOL_ERROR: 1002, UNSUPPORTED_DATA: 1003, TOO_BIG: 1009 } as const;
 const FAIL_CODES: Record<FailReason, number> = { protocol: CLOSE.PROTOCOL_ERROR, too_large: CLOSE.TOO_BIG };
 
-function refuse(status: number, message: string): Response {
-  return new Response(JSON.stringify(errorResponse(null, { code: JSONRPC_CODES.INVALID_REQUEST, message })), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
+function refuse(status: number, message: string, wwwAuthenticate?: string): Response {
+  const code = status === 401 ? JSONRPC_CODES.UNAUTHENTICATED : JSONRPC_CODES.INVALID_REQUEST;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (wwwAuthenticate) headers["www-authenticate"] = wwwAuthenticate;
+  return new Response(JSON.stringify(errorResponse(null, { code, message })), { status, headers });
 }
 
 /** Close reasons are limited to 123 bytes on the wire; keep them short and ASCII. */
@@ -48,6 +54,7 @@ export class WebSocketEndpoint {
     private readonly cfg: ServerConfig,
     private readonly hub: SessionHub,
     private readonly log: Logger,
+    private readonly authenticator: Authenticator = ANONYMOUS_AUTHENTICATOR,
   ) {
     this.originAllowed = makeOriginCheck(cfg.allowedOrigins);
     this.hostAllowed = makeHostCheck(cfg.host, cfg.allowedHosts);
@@ -82,7 +89,7 @@ export class WebSocketEndpoint {
    * as HTTP: after the upgrade a browser page could talk to us freely (WebSockets are not subject to CORS).
    * `env` is what Hono calls the second argument of fetch: for Bun.serve, the Bun server.
    */
-  upgrade(req: Request, env: unknown): Response {
+  async upgrade(req: Request, env: unknown): Promise<Response> {
     const origin = req.headers.get("origin");
     if (!this.originAllowed(origin)) return refuse(403, `Forbidden: Origin ${origin} is not allowed`);
     const host = req.headers.get("host");
@@ -90,7 +97,11 @@ export class WebSocketEndpoint {
     if (this.sockets.size >= this.cfg.maxSessions) return refuse(503, "Service Unavailable: too many sessions; retry later");
     const bun = env as Server<WsData> | undefined;
     if (typeof bun?.upgrade !== "function") throw new Error("WebSocketEndpoint.upgrade needs the Bun server (fetch's second argument)");
-    if (!bun.upgrade(req, { data: {} })) return refuse(426, "Upgrade Required: connect with a WebSocket client");
+    const address = bun.requestIP(req)?.address;
+    let auth = this.authenticator.authenticate({ headers: req.headers, address });
+    if (auth instanceof Promise) auth = await auth;
+    if (!auth.ok) return refuse(auth.status, auth.message, auth.wwwAuthenticate);
+    if (!bun.upgrade(req, { data: { principal: auth.principal, address } })) return refuse(426, "Upgrade Required: connect with a WebSocket client");
     // Bun ignores the response of a request it upgraded; Hono needs one to finish the handler.
     return new Response(null);
   }
@@ -111,6 +122,8 @@ export class WebSocketEndpoint {
       {
         maxMessageBytes: this.cfg.maxBodyBytes,
         newSessionId: () => crypto.randomUUID(),
+        principal: ws.data.principal,
+        source: { transport: "websocket", address: ws.data.address },
         onSession: (session) => this.hub.track(session),
       },
       this.log,

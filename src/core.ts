@@ -43,6 +43,9 @@ export async function createCore(config: Config, log: Logger): Promise<Core> {
     for (const kind of kinds) hub.broadcast(`notifications/${kind}/list_changed`);
   });
   const pipeline = await buildPipeline({ config, log, metrics: metrics.registry, catalog: registry.catalog });
-  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics, chain: pipeline.chain });
+  const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics,
+    chain: pipeline.chain,
+    redactNotification: pipeline.redactNotification,
+  });
   return { registry, server, hub, metrics, pipeline };
 }

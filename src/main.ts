@@ -3,24 +3,31 @@
  *
  *   mcp-sidecar [serve] [--config FILE]   start the gateway (Streamable HTTP + WebSocket)
  *   mcp-sidecar stdio [--config FILE]     serve one MCP client over stdin/stdout
+ *   mcp-sidecar keys create|list|revoke    manage API keys (src/pipeline/authn/cli.ts)
  */
 import { ConfigError, ENV_PREFIX, loadConfig } from "./config/load.ts";
 import { startGateway } from "./gateway.ts";
 import { createLogger } from "./log.ts";
+import { runKeysCommand } from "./pipeline/authn/cli.ts";
 import { startStdioGateway } from "./stdio-gateway.ts";
+import { runToolsCommand } from "./pipeline/firewall/cli.ts";
 
-function parseArgs(argv: string[]): { command: string; configFile?: string } {
+function parseArgs(argv: string[]): { command: string; configFile?: string; rest: string[] } {
   let command = "serve";
+  let named = false;
+  const rest: string[] = []; // positional arguments after the command (e.g. `tools approve NAME`)
   let configFile: string | undefined = process.env[`${ENV_PREFIX}CONFIG`];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--config" || arg === "-c") configFile = argv[++i];
     else if (arg.startsWith("--config=")) configFile = arg.slice("--config=".length);
     else if (arg === "--help" || arg === "-h") command = "help";
-    else if (!arg.startsWith("-")) command = arg;
-    else throw new ConfigError(`unknown option ${arg}; see mcp-sidecar --help`);
+    else if (!arg.startsWith("-")) {
+      if (named) rest.push(arg);
+      else [command, named] = [arg, true];
+    } else throw new ConfigError(`unknown option ${arg}; see mcp-sidecar --help`);
   }
-  return { command, configFile };
+  return { command, configFile, rest };
 }
 
 const HELP = `mcp-sidecar — an MCP gateway whose tools are sandboxed WASM plugins
@@ -29,13 +36,21 @@ Usage:
   mcp-sidecar [serve] [--config FILE]   serve MCP over Streamable HTTP at /mcp and WebSocket at /mcp/ws
                                         (default 127.0.0.1:3000)
   mcp-sidecar stdio [--config FILE]     serve one client over stdin/stdout
+  mcp-sidecar tools list | diff NAME | approve NAME [--config FILE]
+                                        review and re-approve tools quarantined by description pinning
+  mcp-sidecar keys create --tenant T [--roles a,b] [--name N] | keys list | keys revoke ID
+                                        manage API keys (the key is printed once, on creation)
 
 Configuration: a YAML or JSON file (--config or ${ENV_PREFIX}CONFIG), overridden by environment variables
 ${ENV_PREFIX}<SECTION>__<KEY>, e.g. ${ENV_PREFIX}SERVER__PORT=8080 ${ENV_PREFIX}PLUGINS__DIR=./plugins
 `;
 
 async function main(): Promise<number> {
-  const { command, configFile } = parseArgs(process.argv.slice(2));
+  // `keys` has its own options (--tenant, --roles…), so it is dispatched before the server's parser.
+  if (process.argv[2] === "keys") {
+    return runKeysCommand(process.argv.slice(3), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  }
+  const { command, configFile, rest } = parseArgs(process.argv.slice(2));
   if (command === "help") {
     process.stdout.write(HELP);
     return 0;
@@ -67,6 +82,8 @@ async function main(): Promise<number> {
       await new Promise<void>((resolve) => process.stdout.write("", () => resolve())); // flush before exit
       return 0;
     }
+    case "tools": // review and approve tools quarantined by pinning (src/pipeline/firewall/cli.ts)
+      return runToolsCommand(rest, config, { out: (l) => console.log(l), err: (l) => console.error(l), actor: `cli:${process.env.USER ?? "unknown"}` });
     default:
       throw new ConfigError(`unknown command "${command}"; see mcp-sidecar --help`);
   }

@@ -3,6 +3,12 @@ import { z } from "zod";
 import { serverConfigSchema } from "../transport/config.ts";
 import { registryConfigSchema } from "../registry/config.ts";
 import { storageConfigSchema } from "../storage/config.ts";
+import { dlpConfigSchema } from "../pipeline/dlp/config.ts";
+import { firewallConfigSchema } from "../pipeline/firewall/config.ts";
+import { auditConfigSchema } from "../pipeline/audit/config.ts";
+import { rateLimitConfigSchema } from "../pipeline/ratelimit/config.ts";
+import { authConfigSchema } from "../pipeline/authn/config.ts";
+import { policyConfigSchema } from "../pipeline/policy/config.ts";
 
 /** Until a stage's schema lands here, its section accepts nothing but an empty object. */
 const pending = z.object({}).strict();
@@ -12,12 +18,12 @@ export const configSchema = z.object({
   plugins: registryConfigSchema.prefault({}),
   storage: storageConfigSchema.prefault({}),
   // Hot-path stages (src/pipeline/*/config.ts), in chain order:
-  auth: pending.prefault({}),
-  rateLimit: pending.prefault({}),
-  policy: pending.prefault({}),
-  firewall: pending.prefault({}),
-  dlp: pending.prefault({}),
-  audit: pending.prefault({}),
+  auth: authConfigSchema.prefault({}),
+  rateLimit: rateLimitConfigSchema.prefault({}),
+  policy: policyConfigSchema.prefault({}),
+  firewall: firewallConfigSchema.prefault({}),
+  dlp: dlpConfigSchema.prefault({}),
+  audit: auditConfigSchema.prefault({}),
   log: z
     .object({ level: z.enum(["debug", "info", "warn", "error", "silent"]).default("info") })
     .prefault({}),

@@ -8,7 +8,16 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import type { CatalogView } from "../registry/types.ts";
+import { createAuthenticator } from "./authn/index.ts";
+import { createRateLimitStage } from "./ratelimit/index.ts";
+import { createDlpStage } from "./dlp/index.ts";
 import { ANONYMOUS, Chain, type Authenticator, type PipelineStages } from "./chain.ts";
+import type { Call } from "./types.ts";
+import type { JsonRpcNotification } from "../protocol/jsonrpc.ts";
+import { createFirewallStage } from "./firewall/index.ts";
+import { createAuditStage } from "./audit/index.ts";
+import { openAuditSink } from "../adapters/audit-sink.ts";
+import { createPolicyStage } from "./policy/index.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -22,24 +31,63 @@ export interface BuiltPipeline {
   chain: Chain;
   /** Extra HTTP routes a stage serves (e.g. OAuth protected-resource metadata), mounted by the gateway. */
   routes: Record<string, (req: Request) => Response | Promise<Response>>;
+  /**
+   * Screens a notification a call streams to its client (logs, progress) with output DLP; null = drop it.
+   * Absent when DLP is off. The server wraps each request's channel with it.
+   */
+  redactNotification?: (call: Call, message: JsonRpcNotification) => JsonRpcNotification | null;
   close(): Promise<void>;
 }
 
 /** Accepts everyone as the anonymous principal: the bare data plane, before authentication is configured. */
 export const ANONYMOUS_AUTHENTICATOR: Authenticator = { authenticate: () => ({ ok: true, principal: ANONYMOUS }) };
 
+/** Builds the stages in chain order (the order itself is decided in chain.ts, not here). */
 export async function buildPipeline(deps: PipelineDeps): Promise<BuiltPipeline> {
   const closers: (() => Promise<void> | void)[] = [];
   const stages: PipelineStages = {};
   const routes: BuiltPipeline["routes"] = {};
-  const authenticator: Authenticator = ANONYMOUS_AUTHENTICATOR;
-  // Each stage helper adds its factory call here, e.g.
-  //   const rateLimit = await createRateLimitStage(deps); stages.rateLimit = rateLimit.stage; closers.push(rateLimit.close);
-  void deps;
+
+  // Authentication (src/pipeline/authn): API keys, JWT, mesh identity; serves the OAuth metadata route.
+  const authn = await createAuthenticator(deps);
+  Object.assign(routes, authn.routes);
+  closers.push(authn.close);
+
+  // Rate limit (src/pipeline/ratelimit): budgets per tenant/principal/tool, local or shared through Redis;
+  // no stage at all when no budget is configured.
+  const rateLimit = await createRateLimitStage(deps);
+  if (rateLimit.stage) stages.rateLimit = rateLimit.stage;
+  closers.push(rateLimit.close);
+
+  // Policy (src/pipeline/policy): CEL policies from policy.dir, hot-reloaded; allow / deny / approval.
+  if (deps.config.policy.enabled) {
+    const policy = await createPolicyStage({ config: deps.config.policy, log: deps.log.child({ stage: "policy" }), metrics: deps.metrics });
+    stages.policy = policy.stage;
+    closers.push(policy.close);
+  }
+
+  // Input firewall (src/pipeline/firewall): argument limits + schema, injection/secret screening, tool pinning.
+  const firewall = await createFirewallStage(deps);
+  stages.firewall = firewall.stage;
+  closers.push(firewall.close);
+
+  // Output DLP (src/pipeline/dlp): synchronous, no I/O; absent from the chain when dlp.enabled is false.
+  const dlp = createDlpStage(deps);
+  if (dlp.stage) stages.dlp = dlp.stage;
+  closers.push(dlp.close);
+
+  // Audit (src/pipeline/audit): one record per call, batched to SQLite or Postgres, spooled when down.
+  if (deps.config.audit.enabled) {
+    const audit = createAuditStage({ ...deps, openSink: openAuditSink });
+    stages.audit = audit.stage;
+    closers.push(audit.close);
+  }
+
   return {
-    authenticator,
+    authenticator: authn.authenticator,
     chain: new Chain(stages),
     routes,
+    redactNotification: dlp.stage ? dlp.redactNotification : undefined,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

@@ -25,6 +25,8 @@ export interface RequestScope {
   meta: Record<string, unknown> | undefined;
   /** Where notifications and server->client requests about this request go. */
   channel: OutboundChannel;
+  /** Where a provider adds the fuel its plugin calls used (the request's Call record, for audit and metering). */
+  usage?: { fuelUsed: number };
 }
 
 export type CompleteParams = {

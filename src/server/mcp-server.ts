@@ -30,6 +30,8 @@ export interface McpServerOptions {
   observer?: ServerObserver;
   /** The hot-path stages; none by default (tests of the bare data plane). */
   chain?: Chain;
+  /** Output DLP for what a call streams (logs, progress) before its result; null drops the message. */
+  redactNotification?: (call: Call, message: JsonRpcNotification) => JsonRpcNotification | null;
 }
 
 const LOG_LEVELS = new Set(["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]);
@@ -81,21 +83,36 @@ export class McpServer {
     source: CallSource = DEFAULT_SOURCE,
   ): Promise<unknown> {
     const controller = session.beginRequest(request.id);
+    const call = new Call(request, session, principal, source);
     const scope: RequestScope = {
       session,
       requestId: request.id,
       signal: controller.signal,
       meta: optionalObject(request.params, "_meta"),
-      channel,
+      channel: this.screened(channel, call),
+      usage: call,
     };
     const catalog = this.opts.catalog();
-    const call = new Call(request, session, principal, source);
     call.target = resolveTarget(request, catalog);
     try {
       return await this.chain.run(call, () => this.dispatch(request, scope, catalog, call));
     } finally {
       session.endRequest(request.id);
     }
+  }
+
+  /** The request's channel with its notifications passed through output DLP, when DLP is on. */
+  private screened(channel: OutboundChannel, call: Call): OutboundChannel {
+    const redact = this.opts.redactNotification;
+    if (!redact) return channel;
+    return {
+      send: (message) => {
+        if (!("method" in message) || "id" in message) return channel.send(message); // requests to the client pass as they are
+        const screened = redact(call, message as JsonRpcNotification);
+        if (screened) channel.send(screened);
+      },
+      closeStream: channel.closeStream && (() => channel.closeStream!()),
+    };
   }
 
   handleNotification(message: JsonRpcNotification, session: Session): void {

@@ -12,19 +12,25 @@ import { BUNDLED_PLUGINS, REPO } from "../helpers/gateway.ts";
 
 const BUN = join(REPO, "node_modules", ".bin", "bun");
 let pluginsDir: string;
+let dataDir: string;
 let env: Record<string, string>;
 
 beforeAll(() => {
   pluginsDir = mkdtempSync(join(tmpdir(), "mcp-stdio-plugins-"));
   cpSync(join(BUNDLED_PLUGINS, "echo"), join(pluginsDir, "echo"), { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), "mcp-stdio-data-")); // keeps the key store out of the repo
   env = {
     ...(process.env as Record<string, string>),
     MCP_SIDECAR_PLUGINS__DIR: pluginsDir,
     MCP_SIDECAR_PLUGINS__WATCH: "false",
+    MCP_SIDECAR_STORAGE__DATA_DIR: dataDir,
     MCP_SIDECAR_LOG__LEVEL: "debug",
   };
 });
-afterAll(() => rmSync(pluginsDir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(pluginsDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** The child with raw pipes; `next()` yields stdout lines parsed as JSON (so non-JSON output fails the test). */
 function spawnRaw() {

@@ -20,28 +20,40 @@ export interface TestGateway extends Gateway {
 
 export async function startTestGateway(opts: { plugins?: string[]; config?: Record<string, any>; watch?: boolean } = {}): Promise<TestGateway> {
   const pluginsDir = mkdtempSync(join(tmpdir(), "mcp-plugins-"));
+  // State (the SQLite file with API keys, audit...) goes to a temp dir, never the repo's ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), "mcp-data-"));
   for (const name of opts.plugins ?? []) cpSync(join(BUNDLED_PLUGINS, name), join(pluginsDir, name), { recursive: true });
   const config = validateConfig(
     {
       ...opts.config,
       server: { host: "127.0.0.1", port: 0, ...opts.config?.server },
       plugins: { dir: pluginsDir, watch: opts.watch ?? false, ...opts.config?.plugins },
+      storage: { dataDir, ...opts.config?.storage },
       log: { level: "debug" },
     },
     "test",
   );
   const logs: string[] = [];
-  const gateway = await startGateway(config, createLogger("debug", {}, (line) => void logs.push(line)));
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, createLogger("debug", {}, (line) => void logs.push(line)));
+  } catch (err) {
+    rmSync(pluginsDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const stop = async () => {
     await gateway.stop();
     rmSync(pluginsDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   };
   return { ...gateway, pluginsDir, mcpUrl: `${gateway.url}/mcp`, logs, stop, [Symbol.asyncDispose]: stop };
 }
 
-export async function connectClient(url: string, capabilities: Record<string, unknown> = {}): Promise<Client & AsyncDisposable> {
+/** `headers` go on every request the client makes (e.g. Authorization). */
+export async function connectClient(url: string, capabilities: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Client & AsyncDisposable> {
   const client = new Client({ name: "e2e-test", version: "1.0.0" }, { capabilities });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : undefined));
   return Object.assign(client, { [Symbol.asyncDispose]: () => client.close() });
 }
 
@@ -54,16 +66,20 @@ export async function rawPost(url: string, body: unknown, headers: Record<string
   });
 }
 
-export async function rawInitialize(url: string, version = "2025-11-25"): Promise<string> {
-  const res = await rawPost(url, {
-    jsonrpc: "2.0",
-    id: 0,
-    method: "initialize",
-    params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-  });
+export async function rawInitialize(url: string, version = "2025-11-25", headers: Record<string, string> = {}): Promise<string> {
+  const res = await rawPost(
+    url,
+    {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    },
+    headers,
+  );
   if (res.status !== 200) throw new Error(`initialize failed: ${res.status} ${await res.text()}`);
   const id = res.headers.get("mcp-session-id");
   if (!id) throw new Error("no session id");
-  await rawPost(url, { jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": id, "mcp-protocol-version": version });
+  await rawPost(url, { jsonrpc: "2.0", method: "notifications/initialized" }, { ...headers, "mcp-session-id": id, "mcp-protocol-version": version });
   return id;
 }

@@ -12,6 +12,9 @@ const wabt = await wabtInit();
 export interface WatPluginSpec {
   name: string;
   tool: string;
+  /** The tool's description and inputSchema as list_tools reports them (defaults: "<tool> (test plugin)", {type:"object"}). */
+  description?: string;
+  inputSchema?: Record<string, unknown>;
   /** WAT instructions run by call_tool before it returns `result` (may never return). */
   body?: string;
   /** CallToolResult JSON returned when the body finishes. */
@@ -26,7 +29,9 @@ const watString = (s: string) =>
   Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 
 export function buildWatPlugin(spec: WatPluginSpec): Uint8Array {
-  const tools = JSON.stringify({ tools: [{ name: spec.tool, description: `${spec.tool} (test plugin)`, inputSchema: { type: "object" } }] });
+  const tools = JSON.stringify({
+    tools: [{ name: spec.tool, description: spec.description ?? `${spec.tool} (test plugin)`, inputSchema: spec.inputSchema ?? { type: "object" } }],
+  });
   const result = JSON.stringify(spec.result ?? { content: [{ type: "text", text: `${spec.tool} done` }] });
   const toolsLen = new TextEncoder().encode(tools).length;
   const resultLen = new TextEncoder().encode(result).length;

@@ -87,7 +87,8 @@ export class PluginProvider implements McpProvider {
       throw new SandboxError("plugin_error", `plugin "${this.pluginName}" does not serve ${feature} (no "${fn}" export)`);
     }
     const bridge: HostBridge = { pluginName: this.pluginName, scope, ...this.notifier };
-    const { output } = await this.runtime.run(fn, input, { signal: scope?.signal, bridge });
+    const { output, fuelUsed } = await this.runtime.run(fn, input, { signal: scope?.signal, bridge });
+    if (scope?.usage) scope.usage.fuelUsed += fuelUsed;
     const text = output ? new TextDecoder().decode(output) : "";
     try {
       const value = JSON.parse(text);

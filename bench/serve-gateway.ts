@@ -1,20 +1,51 @@
 /**
  * The real gateway in a process of its own, for the load benchmark: 127.0.0.1, port 0, the repo's plugins/,
- * no watcher, warn-level logs. Prints one JSON line {"url": ".../mcp"} on stdout once it listens, and stops
- * cleanly on SIGTERM/SIGINT or when stdin closes (so a crashed parent does not leave it running).
- * A clean exit matters under `bun --cpu-prof`, which writes its profile on exit.
+ * no watcher, warn-level logs, state in a temp dir. Prints one JSON line {"url": ".../mcp", "apiKey"?} on
+ * stdout once it listens, and stops cleanly on SIGTERM/SIGINT or when stdin closes (so a crashed parent
+ * does not leave it running). A clean exit matters under `bun --cpu-prof`, which writes its profile on exit.
+ *
+ * BENCH_CHAIN selects the hot path:
+ *   bare  — no stages: the data plane alone (bare tools/call)
+ *   full  — every stage: API-key auth, rate limits (budgets far above the load, so none refuses), CEL
+ *           policy, input firewall, output DLP, audit to SQLite (issue #3's "full chain")
+ *   (unset) — the shipped defaults (anonymous on loopback, policy, firewall, DLP, audit)
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../src/config/load.ts";
 import { startGateway } from "../src/gateway.ts";
+import { generateApiKey } from "../src/pipeline/authn/api-key.ts";
+import { openKeyStore } from "../src/pipeline/authn/key-store.ts";
 
 const pluginsDir = process.argv[2] ?? join(import.meta.dir, "..", "plugins");
+const dataDir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
+const mode = process.env.BENCH_CHAIN ?? "";
+const BARE = { policy: { enabled: false }, firewall: { enabled: false }, dlp: { enabled: false }, audit: { enabled: false } };
+const BUDGET = { rate: 1_000_000, burst: 1_000_000 };
+const FULL = { auth: { anonymous: false }, rateLimit: { tenant: BUDGET, principal: BUDGET, tool: BUDGET } };
 const config = validateConfig(
-  { server: { host: "127.0.0.1", port: 0 }, plugins: { dir: pluginsDir, watch: false }, log: { level: "warn" } },
+  {
+    server: { host: "127.0.0.1", port: 0 },
+    plugins: { dir: pluginsDir, watch: false },
+    storage: { dataDir },
+    log: { level: "warn" },
+    ...(mode === "bare" ? BARE : mode === "full" ? FULL : {}),
+  },
   "bench",
 );
+
+/** The full chain authenticates with a real API key, created in the store the gateway reads at start. */
+async function createKey(): Promise<string> {
+  const store = await openKeyStore(config.storage);
+  const { key, id, hash } = generateApiKey();
+  await store.insert({ id, hash, tenant: "bench", roles: ["user"], name: "bench", createdAt: new Date().toISOString(), revokedAt: null });
+  await store.close();
+  return key;
+}
+const apiKey = mode === "full" ? await createKey() : undefined;
 const gateway = await startGateway(config);
-console.log(JSON.stringify({ url: `${gateway.url}/mcp`, pid: process.pid }));
+console.log(JSON.stringify({ url: `${gateway.url}/mcp`, pid: process.pid, apiKey }));
 
 // BENCH_LAG=1: watch event-loop stalls (a 5 ms timer firing late) and report them on stderr every 5 s.
 if (process.env.BENCH_LAG) {
@@ -38,6 +69,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await gateway.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 }
 process.on("SIGTERM", stop);

@@ -9,6 +9,8 @@
  *   full  — every stage: API-key auth, rate limits (budgets far above the load, so none refuses), CEL
  *           policy, input firewall, output DLP, audit to SQLite (issue #3's "full chain")
  *   (unset) — the shipped defaults (anonymous on loopback, policy, firewall, DLP, audit)
+ * BENCH_WITHOUT=audit,dlp (with full): the full chain minus the listed stages (authn, ratelimit, policy,
+ *   firewall, dlp, audit), to measure what each one costs; without authn there is no key (anonymous).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,14 +18,20 @@ import { join } from "node:path";
 import { validateConfig } from "../src/config/load.ts";
 import { startGateway } from "../src/gateway.ts";
 import { generateApiKey } from "../src/pipeline/authn/api-key.ts";
-import { openKeyStore } from "../src/pipeline/authn/key-store.ts";
+import { openKeyStore } from "../src/adapters/api-key-store.ts";
 
 const pluginsDir = process.argv[2] ?? join(import.meta.dir, "..", "plugins");
 const dataDir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
 const mode = process.env.BENCH_CHAIN ?? "";
 const BARE = { policy: { enabled: false }, firewall: { enabled: false }, dlp: { enabled: false }, audit: { enabled: false } };
 const BUDGET = { rate: 1_000_000, burst: 1_000_000 };
-const FULL = { auth: { anonymous: false }, rateLimit: { tenant: BUDGET, principal: BUDGET, tool: BUDGET } };
+const without = new Set((process.env.BENCH_WITHOUT ?? "").split(",").filter(Boolean));
+for (const s of without) if (!["authn", "ratelimit", "policy", "firewall", "dlp", "audit"].includes(s)) throw new Error(`BENCH_WITHOUT: unknown stage "${s}"`);
+const FULL = {
+  ...(without.has("authn") ? {} : { auth: { anonymous: false } }),
+  ...(without.has("ratelimit") ? {} : { rateLimit: { tenant: BUDGET, principal: BUDGET, tool: BUDGET } }),
+  ...Object.fromEntries(["policy", "firewall", "dlp", "audit"].filter((s) => without.has(s)).map((s) => [s, { enabled: false }])),
+};
 const config = validateConfig(
   {
     server: { host: "127.0.0.1", port: 0 },
@@ -43,7 +51,7 @@ async function createKey(): Promise<string> {
   await store.close();
   return key;
 }
-const apiKey = mode === "full" ? await createKey() : undefined;
+const apiKey = mode === "full" && !without.has("authn") ? await createKey() : undefined;
 const gateway = await startGateway(config);
 console.log(JSON.stringify({ url: `${gateway.url}/mcp`, pid: process.pid, apiKey }));
 

@@ -6,6 +6,9 @@ import type { Config } from "./config/schema.ts";
 import type { Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { PluginRegistry } from "./registry/registry.ts";
+import { openKeyStore } from "./adapters/api-key-store.ts";
+import { openAuditSink } from "./adapters/audit-sink.ts";
+import { openPinStore } from "./adapters/pin-store.ts";
 import { buildPipeline, type BuiltPipeline } from "./pipeline/build.ts";
 import { McpServer } from "./server/mcp-server.ts";
 import { SessionHub } from "./session/hub.ts";
@@ -42,7 +45,8 @@ export async function createCore(config: Config, log: Logger): Promise<Core> {
   registry.onChange(({ kinds }) => {
     for (const kind of kinds) hub.broadcast(`notifications/${kind}/list_changed`);
   });
-  const pipeline = await buildPipeline({ config, log, metrics: metrics.registry, catalog: registry.catalog });
+  const stores = { openKeyStore, openPinStore, openAuditSink };
+  const pipeline = await buildPipeline({ config, log, metrics: metrics.registry, catalog: registry.catalog, stores });
   const server = new McpServer({ catalog: registry.catalog, pageSize: config.server.pageSize, observer: metrics,
     chain: pipeline.chain,
     redactNotification: pipeline.redactNotification,

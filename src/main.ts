@@ -3,14 +3,14 @@
  *
  *   mcp-sidecar [serve] [--config FILE]   start the gateway (Streamable HTTP + WebSocket)
  *   mcp-sidecar stdio [--config FILE]     serve one MCP client over stdin/stdout
- *   mcp-sidecar keys create|list|revoke    manage API keys (src/pipeline/authn/cli.ts)
+ *   mcp-sidecar keys create|list|revoke    manage API keys (src/cli/keys.ts)
  */
 import { ConfigError, ENV_PREFIX, loadConfig } from "./config/load.ts";
 import { startGateway } from "./gateway.ts";
 import { createLogger } from "./log.ts";
-import { runKeysCommand } from "./pipeline/authn/cli.ts";
+import { runKeysCommand } from "./cli/keys.ts";
 import { startStdioGateway } from "./stdio-gateway.ts";
-import { runToolsCommand } from "./pipeline/firewall/cli.ts";
+import { runToolsCommand } from "./cli/tools.ts";
 
 function parseArgs(argv: string[]): { command: string; configFile?: string; rest: string[] } {
   let command = "serve";
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
       await new Promise<void>((resolve) => process.stdout.write("", () => resolve())); // flush before exit
       return 0;
     }
-    case "tools": // review and approve tools quarantined by pinning (src/pipeline/firewall/cli.ts)
+    case "tools": // review and approve tools quarantined by pinning (src/cli/tools.ts)
       return runToolsCommand(rest, config, { out: (l) => console.log(l), err: (l) => console.error(l), actor: `cli:${process.env.USER ?? "unknown"}` });
     default:
       throw new ConfigError(`unknown command "${command}"; see mcp-sidecar --help`);

@@ -16,14 +16,25 @@ import type { Call } from "./types.ts";
 import type { JsonRpcNotification } from "../protocol/jsonrpc.ts";
 import { createFirewallStage } from "./firewall/index.ts";
 import { createAuditStage } from "./audit/index.ts";
-import { openAuditSink } from "../adapters/audit-sink.ts";
+import type { StorageConfig } from "../storage/config.ts";
+import type { ApiKeyStore } from "../ports/api-key-store.ts";
+import type { PinStore } from "../ports/pin-store.ts";
+import type { OpenAuditSink } from "../ports/audit-sink.ts";
 import { createPolicyStage } from "./policy/index.ts";
+
+/** Storage adapters, injected so that pipeline code depends on ports only (src/ports), never on adapters. */
+export interface PipelineStores {
+  openKeyStore(storage: StorageConfig): Promise<ApiKeyStore>;
+  openPinStore(storage: StorageConfig): Promise<PinStore>;
+  openAuditSink: OpenAuditSink;
+}
 
 export interface PipelineDeps {
   config: Config;
   log: Logger;
   metrics: MetricsRegistry;
   catalog: () => CatalogView;
+  stores: PipelineStores;
 }
 
 export interface BuiltPipeline {
@@ -49,7 +60,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<BuiltPipeline> 
   const routes: BuiltPipeline["routes"] = {};
 
   // Authentication (src/pipeline/authn): API keys, JWT, mesh identity; serves the OAuth metadata route.
-  const authn = await createAuthenticator(deps);
+  const authn = await createAuthenticator({ ...deps, openKeyStore: deps.stores.openKeyStore });
   Object.assign(routes, authn.routes);
   closers.push(authn.close);
 
@@ -78,7 +89,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<BuiltPipeline> 
 
   // Audit (src/pipeline/audit): one record per call, batched to SQLite or Postgres, spooled when down.
   if (deps.config.audit.enabled) {
-    const audit = createAuditStage({ ...deps, openSink: openAuditSink });
+    const audit = createAuditStage({ ...deps, openSink: deps.stores.openAuditSink });
     stages.audit = audit.stage;
     closers.push(audit.close);
   }

@@ -19,7 +19,7 @@ import { toAuditRecord } from "./record.ts";
 import { Spool } from "./spool.ts";
 import { AuditWriter } from "./writer.ts";
 
-export interface AuditStageDeps extends PipelineDeps {
+export interface AuditStageDeps extends Omit<PipelineDeps, "stores"> {
   /** Opens the configured sink (the composition root passes src/adapters/audit-sink.ts). */
   openSink: OpenAuditSink;
 }

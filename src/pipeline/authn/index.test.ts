@@ -11,7 +11,7 @@ import { createLogger } from "../../log.ts";
 import type { AuthResult } from "../chain.ts";
 import { generateApiKey, parseApiKey } from "./api-key.ts";
 import { createAuthenticator, isLoopback, type BuiltAuthenticator } from "./index.ts";
-import { SqliteKeyStore, type ApiKeyStore } from "./key-store.ts";
+import { SqliteKeyStore, type ApiKeyStore } from "../../adapters/api-key-store.ts";
 import { peerSpiffeId } from "./mesh.ts";
 
 const log = createLogger("silent");

@@ -18,7 +18,8 @@ import { ANONYMOUS, type AuthRequest, type AuthResult, type Authenticator } from
 import type { Principal } from "../types.ts";
 import { KEY_PREFIX, parseApiKey, secretMatches } from "./api-key.ts";
 import { ApiKeyCache } from "./key-cache.ts";
-import { openKeyStore, type ApiKeyStore } from "./key-store.ts";
+import type { StorageConfig } from "../../storage/config.ts";
+import type { ApiKeyStore } from "../../ports/api-key-store.ts";
 import { JwtVerifier } from "./jwt.ts";
 import { meshIdentity } from "./mesh.ts";
 import { ResourceMetadata } from "./resource-metadata.ts";
@@ -26,7 +27,9 @@ import { ResourceMetadata } from "./resource-metadata.ts";
 export interface AuthenticatorDeps {
   config: Config;
   log: Logger;
-  /** Overrides the store the configuration names (tests). */
+  /** Opens the key store the storage config names (injected by the composition root: src/core.ts). */
+  openKeyStore?: (storage: StorageConfig) => Promise<ApiKeyStore>;
+  /** An already open store (tests). */
   keyStore?: ApiKeyStore;
 }
 
@@ -73,7 +76,8 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
   };
   try {
     if (cfg.apiKeys.enabled) {
-      store = deps.keyStore ?? (await openKeyStore(config.storage));
+      if (!deps.keyStore && !deps.openKeyStore) throw new Error("auth.apiKeys is enabled but no key store adapter was provided");
+      store = deps.keyStore ?? (await deps.openKeyStore!(config.storage));
       keys = new ApiKeyCache(store, cfg.apiKeys, log, decideAnonymous);
       await keys.start();
     }

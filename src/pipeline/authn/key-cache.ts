@@ -13,7 +13,7 @@
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../chain.ts";
 import type { Principal } from "../types.ts";
-import type { ApiKeyRecord, ApiKeyStore } from "./key-store.ts";
+import type { ApiKeyRecord, ApiKeyStore } from "../../ports/api-key-store.ts";
 
 export interface CachedKey {
   readonly hash: Buffer;

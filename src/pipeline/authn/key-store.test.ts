@@ -11,9 +11,9 @@ import postgres from "postgres";
 import { validateConfig } from "../../config/load.ts";
 import { createLogger } from "../../log.ts";
 import { parseApiKey } from "./api-key.ts";
-import { runKeysCommand } from "./cli.ts";
+import { runKeysCommand } from "../../cli/keys.ts";
 import { createAuthenticator } from "./index.ts";
-import { PostgresKeyStore, SqliteKeyStore, type ApiKeyStore } from "./key-store.ts";
+import { openKeyStore, PostgresKeyStore, SqliteKeyStore, type ApiKeyStore } from "../../adapters/api-key-store.ts";
 
 const PG = "postgres://postgres@127.0.0.1:5432/test";
 const schema = `authn_test_${process.pid}_${Date.now()}`;
@@ -69,7 +69,7 @@ describe("mcp-sidecar keys (CLI) against Postgres, seen by a running authenticat
 
   test("create prints the key once; list shows no secret; revoke takes effect at the next reload", async () => {
     const config = validateConfig({ auth: { anonymous: false, apiKeys: { missReloadIntervalMs: 0 } }, storage: { postgres: { url: pgUrl } } }, "test");
-    const authn = await createAuthenticator({ config, log: createLogger("silent") });
+    const authn = await createAuthenticator({ config, log: createLogger("silent"), openKeyStore });
     try {
       expect((await cli("frobnicate")).code).toBe(2);
       const c = await cli("create", "--tenant", "acme", "--roles", "reader,writer", "--name", "ci");

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { STORES } from "../../../test/helpers/stores.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,7 @@ async function firewall(section: Record<string, unknown> = {}) {
   let catalog = catalogOf(TOOLS());
   const fw = await createFirewallStage({
     config: validateConfig({ firewall: section, storage: { dataDir: dir } }, "test"),
+    stores: STORES,
     log: createLogger("debug", {}, (l) => void logs.push(l)),
     metrics: new MetricsRegistry(),
     catalog: () => catalog,

@@ -44,7 +44,7 @@ export async function createFirewallStage(deps: PipelineDeps): Promise<FirewallS
   const validators = new SchemaValidators();
   if (config.schema.enabled) validators.warmUp();
   const pinning = config.pinning.enabled
-    ? await startPinning({ storage: deps.config.storage, log, catalog: deps.catalog, ...config.pinning })
+    ? await startPinning({ storage: deps.config.storage, openStore: deps.stores.openPinStore, log, catalog: deps.catalog, ...config.pinning })
     : undefined;
   const pins = pinning?.pins;
   const shadow = config.mode === "shadow";

@@ -8,9 +8,9 @@ import { validateConfig } from "../../config/load.ts";
 import { createLogger } from "../../log.ts";
 import type { CatalogView } from "../../registry/types.ts";
 import type { Sql } from "../../adapters/postgres/database.ts";
-import { runToolsCommand } from "./cli.ts";
+import { runToolsCommand } from "../../cli/tools.ts";
 import { definitionDiff, lineDiff } from "./diff.ts";
-import { PostgresPinStore, SQLITE_FILE, SqlitePinStore, type PinStore } from "./pin-store.ts";
+import { PostgresPinStore, SQLITE_FILE, SqlitePinStore, type PinStore } from "../../adapters/pin-store.ts";
 import { ToolPins } from "./pins.ts";
 
 const dirs: string[] = [];

@@ -15,7 +15,7 @@ import type { CatalogView } from "../../registry/types.ts";
 import { canonicalJson, sha256Hex } from "./canonical.ts";
 import { definitionDiff, parseDefinition, type ToolDefinition } from "./diff.ts";
 import type { StorageConfig } from "../../storage/config.ts";
-import { openPinStore, type PinStore } from "./pin-store.ts";
+import type { PinStore } from "../../ports/pin-store.ts";
 
 interface Fingerprint {
   hash: string;
@@ -146,12 +146,14 @@ export function definitionOf(tool: Pick<Tool, "description" | "inputSchema">): T
  */
 export async function startPinning(opts: {
   storage: StorageConfig;
+  /** Opens the pin store the storage config names (injected by the composition root). */
+  openStore: (storage: StorageConfig) => Promise<PinStore>;
   log: Logger;
   autoApproveFirst: boolean;
   refreshMs: number;
   catalog: () => CatalogView;
 }): Promise<{ pins: ToolPins; close(): Promise<void> }> {
-  const store = await openPinStore(opts.storage);
+  const store = await opts.openStore(opts.storage);
   const pins = await ToolPins.open({ store, log: opts.log, autoApproveFirst: opts.autoApproveFirst });
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {

@@ -10,34 +10,13 @@
  */
 import { join } from "node:path";
 import type { Database } from "bun:sqlite";
-import type { StorageConfig } from "../../storage/config.ts";
-import { migrateSqlite, openSqlite, type Migration } from "../../adapters/sqlite/database.ts";
-import { connectPostgres, migratePostgres, type Sql } from "../../adapters/postgres/database.ts";
+import type { StorageConfig } from "../storage/config.ts";
+import type { PinRecord, PinStore } from "../ports/pin-store.ts";
 
-export interface PinRecord {
-  tool: string;
-  /** SHA-256 of the approved definition's canonical JSON; null while a new tool awaits its first approval. */
-  hash: string | null;
-  definition: string | null;
-  pendingHash: string | null;
-  pendingDefinition: string | null;
-  approvedBy: string | null;
-  approvedAt: string | null;
-}
+export type { PinRecord, PinStore };
+import { migrateSqlite, openSqlite, type Migration } from "./sqlite/database.ts";
+import { connectPostgres, migratePostgres, type Sql } from "./postgres/database.ts";
 
-export interface PinStore {
-  readonly kind: "sqlite" | "postgres";
-  load(): Promise<PinRecord[]>;
-  /** Records the first approval of a tool unless it is already pinned (another replica may have pinned it). */
-  pinFirst(tool: string, hash: string, definition: string, by: string): Promise<void>;
-  /** Records (or clears, with nulls) the definition awaiting approval. */
-  setPending(tool: string, hash: string | null, definition: string | null): Promise<void>;
-  /** Promotes the pending definition to approved; undefined when the tool has nothing pending. */
-  approve(tool: string, by: string): Promise<PinRecord | undefined>;
-  close(): Promise<void>;
-}
-
-/** The embedded database file shared by the gateway's stores. */
 export const SQLITE_FILE = "mcp-sidecar.db";
 
 const COLUMNS = "tool, hash, definition, pending_hash, pending_definition, approved_by, approved_at";

@@ -8,9 +8,9 @@
  * Works on the same store the gateways use (storage.dataDir's SQLite file, or storage.postgres.url);
  * running gateways pick an approval up within firewall.pinning.refreshMs, without a restart.
  */
-import type { Config } from "../../config/schema.ts";
-import { definitionDiff, parseDefinition } from "./diff.ts";
-import { openPinStore, type PinRecord } from "./pin-store.ts";
+import type { Config } from "../config/schema.ts";
+import { definitionDiff, parseDefinition } from "../pipeline/firewall/diff.ts";
+import { openPinStore, type PinRecord } from "../adapters/pin-store.ts";
 
 const USAGE = `usage: mcp-sidecar tools list
        mcp-sidecar tools diff <name>

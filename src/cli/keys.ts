@@ -6,9 +6,9 @@
  *   keys list [--json]                                never shows secrets (only hashes are stored)
  *   keys revoke <id>
  */
-import { ConfigError, loadConfig } from "../../config/load.ts";
-import { generateApiKey } from "./api-key.ts";
-import { openKeyStore, type ApiKeyRecord } from "./key-store.ts";
+import { ConfigError, loadConfig } from "../config/load.ts";
+import { generateApiKey } from "../pipeline/authn/api-key.ts";
+import { openKeyStore, type ApiKeyRecord } from "../adapters/api-key-store.ts";
 
 export interface CliIo {
   env: Record<string, string | undefined>;

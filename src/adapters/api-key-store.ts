@@ -5,29 +5,12 @@
  */
 import { join } from "node:path";
 import type { Database } from "bun:sqlite";
-import { connectPostgres, migratePostgres, type Sql } from "../../adapters/postgres/database.ts";
-import { migrateSqlite, openSqlite, type Migration } from "../../adapters/sqlite/database.ts";
-import type { StorageConfig } from "../../storage/config.ts";
+import { connectPostgres, migratePostgres, type Sql } from "./postgres/database.ts";
+import { migrateSqlite, openSqlite, type Migration } from "./sqlite/database.ts";
+import type { StorageConfig } from "../storage/config.ts";
+import type { ApiKeyRecord, ApiKeyStore } from "../ports/api-key-store.ts";
 
-export interface ApiKeyRecord {
-  id: string;
-  /** Hex SHA-256 of the secret part. */
-  hash: string;
-  tenant: string;
-  roles: string[];
-  name: string | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface ApiKeyStore {
-  insert(record: ApiKeyRecord): Promise<void>;
-  /** Every key ever created, revoked ones included (the caller filters). */
-  list(): Promise<ApiKeyRecord[]>;
-  /** Marks the key revoked; false when there is no such active key. */
-  revoke(id: string, at?: Date): Promise<boolean>;
-  close(): Promise<void>;
-}
+export type { ApiKeyRecord, ApiKeyStore };
 
 /** The SQLite file shared by the stores that keep state under storage.dataDir. */
 export const SQLITE_FILE = "mcp-sidecar.db";

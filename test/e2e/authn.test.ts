@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "../../src/pipeline/authn/api-key.ts";
-import { SQLITE_FILE, SqliteKeyStore } from "../../src/pipeline/authn/key-store.ts";
+import { SQLITE_FILE, SqliteKeyStore } from "../../src/adapters/api-key-store.ts";
 import { TestIssuer } from "../../src/pipeline/authn/test-issuer.ts";
 import { connectClient, rawInitialize, rawPost, REPO, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { writeWatPlugin } from "../helpers/wat-plugin.ts";

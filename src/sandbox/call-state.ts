@@ -2,7 +2,7 @@
  * The per-call state the host keeps while a guest runs: its deadline, fuel budget and cancellation.
  *
  * Guests run on the main thread. Every few thousand instructions the injected fuel checkpoint calls
- * `refuel` (see ./host-functions.ts), which is where a runaway call is stopped and where a long call yields
+ * `refuel` (see ./fuel.ts), which is where a runaway call is stopped and where a long call yields
  * the event loop so other requests keep being served. A guest waiting in an async host function (a sampling
  * request, say) is stopped by racing that wait against the same deadline and cancellation.
  */
@@ -27,7 +27,7 @@ export class CallState {
   fuelGranted = 0;
   /** Set by the instance when the call ends (success or not). */
   fuelUsed = 0;
-  /** Host-side block bytes allocated during this call (Extism frees them all when the next call starts). */
+  /** Bytes of Extism blocks the call held when it ended (the limit is enforced as blocks are made, ./host). */
   hostBytes = 0;
   lastYield = this.startedAt;
   /** Set once the call must stop; every checkpoint and host function rethrows it. */

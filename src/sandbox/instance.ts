@@ -1,37 +1,19 @@
 /**
- * One live Extism plugin instance built from a compiled module. Not reentrant: the pool hands each
- * instance to one call at a time.
+ * One live plugin instance built from a compiled module, on our own Extism host (./host): the guest's
+ * `extism:host/env` memory functions are a small wasm kernel, the rest JS. Not reentrant: the pool hands
+ * each instance to one call at a time.
  */
-import createPlugin, { type CallContext, type Plugin } from "@extism/extism";
+import type { CallState } from "./call-state.ts";
 import type { CompiledPlugin } from "./compile.ts";
 import { FUEL_IMPORT } from "./compile.ts";
-import { CallState } from "./call-state.ts";
 import { SandboxError } from "./errors.ts";
-import { nextGrant, refuel } from "./fuel.ts";
+import { FUEL_SLICE, nextGrant } from "./fuel.ts";
+import { GuestHost } from "./host/host.ts";
+import { jspi } from "./host/jspi.ts";
+import { WasiExit } from "./host/wasi.ts";
 
-const EXTISM_ENV = "extism:host/env";
-
-/**
- * The guest's `alloc`, with the call's host-side bytes capped by the plugin's memory limit. The SDK's own
- * cap (memory.maxPages) allocates before checking, rescans every block on each call, and returns 0 instead
- * of failing, so a guest ignoring the 0 could loop allocating until its deadline; this fails the call at once.
- */
-function meteredAlloc(context: CallContext, size: bigint): bigint {
-  const state = context.hostContext<CallState>();
-  const bytes = Number(size);
-  state.hostBytes += bytes;
-  if (state.hostBytes > state.opts.maxHostBytes) {
-    throw (state.failure = new SandboxError(
-      "memory",
-      `the plugin tried to hold ${state.hostBytes} bytes of host buffers, more than its ${Math.round(state.opts.maxHostBytes / 1048576)} MB memory limit`,
-    ));
-  }
-  return context.alloc(bytes);
-}
-
-export type HostFunction = (context: CallContext, ...args: any[]) => unknown;
-/** Extra host imports by namespace, e.g. the hyper-mcp ABI's "extism:host/user" functions. */
-export type HostFunctions = Record<string, Record<string, HostFunction>>;
+export type { HostContext, HostFunction, HostFunctions } from "./host/context.ts";
+import type { HostFunctions } from "./host/context.ts";
 
 export interface InstanceOptions {
   pluginName: string;
@@ -53,73 +35,89 @@ export interface CallOutcome {
   fuelUsed: number;
 }
 
+/** The usual first allotment, as the BigInt the fuel setter takes (one less allocation per call). */
+const SLICE = BigInt(FUEL_SLICE);
+
 export class SandboxInstance {
+  /** One WebAssembly.promising wrapper per export, made on first use (JSPI: async imports may suspend). */
+  private readonly callables = new Map<string, () => Promise<number>>();
+
   private constructor(
-    private readonly plugin: Plugin,
+    private readonly host: GuestHost,
+    private readonly exports: WebAssembly.Exports,
     private readonly fuel: FuelCounter,
     private readonly memory: WebAssembly.Memory | undefined,
     private readonly opts: InstanceOptions,
   ) {}
 
   static async create(compiled: CompiledPlugin, opts: InstanceOptions): Promise<SandboxInstance> {
-    const plugin = await createPlugin(
-      { wasm: [{ module: compiled.module }], memory: { maxHttpResponseBytes: opts.maxOutputBytes } },
-      {
-        useWasi: compiled.usesWasi,
-        enableWasiOutput: false,
-        config: opts.config,
-        allowedHosts: opts.allowedHosts,
-        logger: opts.logger,
-        logLevel: "info",
-        functions: {
-          ...opts.hostFunctions,
-          [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: refuel },
-          // Replaces the SDK's alloc (same namespace) so host-side blocks count against the memory limit.
-          [EXTISM_ENV]: { alloc: meteredAlloc },
-        },
-      },
-    );
-    const instance = await plugin.getInstance();
-    const get = instance.exports[`${FUEL_IMPORT.exportName}_get`];
-    const set = instance.exports[`${FUEL_IMPORT.exportName}_set`];
+    const host = new GuestHost({
+      config: opts.config,
+      allowedHosts: opts.allowedHosts,
+      logger: opts.logger,
+      maxBytes: opts.maxGuestBytes,
+      maxResponseBytes: opts.maxOutputBytes,
+    });
+    let memory: WebAssembly.Memory | undefined;
+    const imports = host.imports(compiled.imports, opts.hostFunctions, () => memory);
+    const instance = await WebAssembly.instantiate(compiled.module, imports);
+    const exports = instance.exports;
+    memory = Object.values(exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
+    const get = exports[`${FUEL_IMPORT.exportName}_get`];
+    const set = exports[`${FUEL_IMPORT.exportName}_set`];
     if (typeof get !== "function" || typeof set !== "function") {
       throw new Error(`instrumented module does not export ${FUEL_IMPORT.exportName}_get/_set`);
     }
-    const fuel = { get: get as FuelCounter["get"], set: set as FuelCounter["set"] };
-    const memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
-    return new SandboxInstance(plugin, fuel, memory, opts);
+    initialize(exports, compiled.usesWasi);
+    return new SandboxInstance(host, exports, { get: get as FuelCounter["get"], set: set as FuelCounter["set"] }, memory, opts);
   }
 
   hasExport(name: string): Promise<boolean> {
-    return this.plugin.functionExists(name);
+    return Promise.resolve(typeof this.exports[name] === "function");
   }
 
   /** Runs one export. Throws SandboxError; any failure but a plugin-reported error poisons the instance. */
   async call(exportName: string, input: Uint8Array | string, state: CallState): Promise<CallOutcome> {
+    const run = this.callable(exportName);
     const first = nextGrant(state);
     state.fuelGranted = first;
-    this.fuel.set(BigInt(first));
-    let output;
+    this.fuel.set(first === FUEL_SLICE ? SLICE : BigInt(first));
+    const { host } = this;
+    host.state = state;
     try {
-      output = await this.plugin.call(exportName, input, state);
+      host.kernel.begin(input, state.opts.maxHostBytes);
+      await run();
     } catch (err) {
       throw this.explain(err, state);
     } finally {
       // Counted on failures too: a call stopped by its budget used all of it. A trapped guest may leave
       // the counter negative; what it was granted is then what it used.
       state.fuelUsed = state.fuelGranted - Math.max(0, Number(this.fuel.get()));
+      state.hostBytes = host.kernel.held();
+      host.state = null;
     }
     // A guest with an exception handler can catch what a host function threw and return normally;
     // the call still failed.
     if (state.failure) throw state.failure;
-    const bytes = output ? output.bytes() : null;
-    if (bytes && bytes.byteLength > this.opts.maxOutputBytes) {
-      throw new SandboxError(
-        "output_too_large",
-        `the plugin returned ${bytes.byteLength} bytes, more than its limit of ${this.opts.maxOutputBytes} bytes`,
-      );
+    // As the SDK: an error_set message fails the call whatever the export returned.
+    const error = host.kernel.error();
+    if (error !== null) throw new SandboxError("plugin_error", error);
+    const length = host.kernel.outputLength();
+    if (length > this.opts.maxOutputBytes) {
+      throw new SandboxError("output_too_large", `the plugin returned ${length} bytes, more than its limit of ${this.opts.maxOutputBytes} bytes`);
     }
-    return { output: bytes, fuelUsed: state.fuelUsed };
+    return { output: host.kernel.output(), fuelUsed: state.fuelUsed };
+  }
+
+  private callable(name: string): () => Promise<number> {
+    let run = this.callables.get(name);
+    if (!run) {
+      const fn = this.exports[name];
+      if (typeof fn !== "function") throw new SandboxError("trap", `the plugin has no function "${name}"`);
+      run = jspi.promising(fn as () => number);
+      this.callables.set(name, run);
+    }
+    return run;
   }
 
   /** Turns whatever the call threw into a SandboxError a person can act on. */
@@ -127,8 +125,6 @@ export class SandboxInstance {
     if (state.failure) return state.failure;
     if (err instanceof SandboxError) return err;
     const message = err instanceof Error ? err.message : String(err);
-    const pluginPrefix = "Plugin-originated error: ";
-    if (message.startsWith(pluginPrefix)) return new SandboxError("plugin_error", message.slice(pluginPrefix.length));
     // A guest whose memory.grow failed usually aborts with `unreachable`; a crash with most of the memory
     // limit in use is reported as what it almost certainly is.
     const used = this.memory?.buffer.byteLength ?? 0;
@@ -142,10 +138,27 @@ export class SandboxInstance {
     if (err instanceof RangeError && /call stack/i.test(message)) {
       return new SandboxError("trap", "the plugin crashed: stack overflow (infinite recursion?)");
     }
-    return new SandboxError("trap", `the plugin crashed: ${message}`);
+    // A Rust guest that panics sets the Extism error (our PDK's panic hook) and then traps: say both.
+    const reported = this.host.kernel.error();
+    return new SandboxError("trap", `the plugin crashed: ${message}${reported ? ` (${reported})` : ""}`);
   }
 
   async close(): Promise<void> {
-    await this.plugin.close().catch(() => {});
+    this.callables.clear();
+  }
+}
+
+/**
+ * Runs the guest's initialiser once, as the SDK did. Without WASI: `hs_init` (GHC), else `_initialize`
+ * (reactor), else `_start` (command). With WASI: `_initialize` then `hs_init` (a WASI command's _start is
+ * its main, which the SDK did not run). A proc_exit(0) there is a normal end.
+ */
+function initialize(exports: WebAssembly.Exports, wasi: boolean): void {
+  const has = (name: string) => typeof exports[name] === "function";
+  const order = wasi ? ["_initialize", "hs_init"] : [["hs_init", "_initialize", "_start"].find(has) ?? ""];
+  try {
+    for (const name of order) if (has(name)) (exports[name] as () => void)();
+  } catch (err) {
+    if (!(err instanceof WasiExit && err.code === 0)) throw err;
   }
 }

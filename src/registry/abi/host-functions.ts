@@ -7,10 +7,9 @@
  * (JSPI suspends the guest) and are raced against the call's deadline, so a client that never answers
  * cannot hold a plugin instance forever.
  */
-import type { CallContext } from "@extism/extism";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import type { CallState } from "../../sandbox/call-state.ts";
-import type { HostFunction, HostFunctions } from "../../sandbox/instance.ts";
+import type { HostContext, HostFunction, HostFunctions } from "../../sandbox/instance.ts";
 import type { RequestScope } from "../types.ts";
 
 export const USER_NAMESPACE = "extism:host/user";
@@ -24,8 +23,9 @@ export interface HostBridge {
   notifyResourceUpdated(uri: string): void;
 }
 
-function bridgeOf(cc: CallContext): { state: CallState; bridge: HostBridge } {
-  const state = cc.hostContext<CallState>();
+function bridgeOf(cc: HostContext): { state: CallState; bridge: HostBridge } {
+  const state = cc.state;
+  if (!state) throw new Error("host functions are not available while the plugin starts");
   return { state, bridge: state.bridge as HostBridge };
 }
 
@@ -184,8 +184,8 @@ export const HYPER_MCP_HOST_OPS: Record<string, HostOp> = {
 
 /** Where a host function's work is done once its argument is read and checked. */
 export interface HostOpTarget {
-  notify(cc: CallContext, fn: string, op: HostOp, arg: HostArg): void;
-  request(cc: CallContext, fn: string, op: HostOp, arg: HostArg): Promise<unknown>;
+  notify(cc: HostContext, fn: string, op: HostOp, arg: HostArg): void;
+  request(cc: HostContext, fn: string, op: HostOp, arg: HostArg): Promise<unknown>;
 }
 
 /** In-process: act on the call's own bridge, waits bounded by its CallState. */
@@ -201,15 +201,15 @@ export const LOCAL_TARGET: HostOpTarget = {
 
 /** The Extism host function for one op: read + check the argument block, act, store a request's answer. */
 function hostFunction(fn: string, op: HostOp, target: HostOpTarget): HostFunction {
-  const argOf = (cc: CallContext, offset: bigint | undefined): HostArg => {
+  const argOf = (cc: HostContext, offset: bigint | undefined): HostArg => {
     if (!op.takesArg) return {};
-    const arg = parseHostArg(offset === undefined ? undefined : cc.read(offset)?.text(), fn);
+    const arg = parseHostArg(offset === undefined ? undefined : cc.text(offset), fn);
     op.check?.(arg);
     return arg;
   };
-  // Async only for requests: the SDK wraps async functions (and only those) with JSPI's Suspending.
-  if (op.request) return async (cc: CallContext, offset?: bigint) => cc.store(JSON.stringify((await target.request(cc, fn, op, argOf(cc, offset))) ?? {}));
-  return (cc: CallContext, offset?: bigint) => target.notify(cc, fn, op, argOf(cc, offset));
+  // Async only for requests: the host wraps async functions (and only those) with JSPI's Suspending.
+  if (op.request) return async (cc: HostContext, offset?: bigint) => cc.store(JSON.stringify((await target.request(cc, fn, op, argOf(cc, offset))) ?? {}));
+  return (cc: HostContext, offset?: bigint) => target.notify(cc, fn, op, argOf(cc, offset));
 }
 
 /**

@@ -21,6 +21,8 @@ import type { HostBridge } from "./host-functions.ts";
 
 export type PluginAbi = "servlet" | "hyper-mcp";
 
+const DECODER = new TextDecoder();
+
 /** mcp.run servlets export both `describe` and `call`; anything else is treated as hyper-mcp. */
 export function detectAbi(exports: readonly string[]): PluginAbi | null {
   if (exports.includes("describe") && exports.includes("call")) return "servlet";
@@ -89,7 +91,7 @@ export class PluginProvider implements McpProvider {
     const bridge: HostBridge = { pluginName: this.pluginName, scope, ...this.notifier };
     const { output, fuelUsed } = await this.runtime.run(fn, input, { signal: scope?.signal, bridge });
     if (scope?.usage) scope.usage.fuelUsed += fuelUsed;
-    const text = output ? new TextDecoder().decode(output) : "";
+    const text = output ? DECODER.decode(output) : "";
     try {
       const value = JSON.parse(text);
       if (typeof value === "object" && value !== null) return value as T;

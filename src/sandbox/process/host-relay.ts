@@ -23,7 +23,7 @@ export function relayedHostFunctions(
   const target: HostOpTarget = {
     notify: (_cc, fn, _op, arg) => notify(fn, arg),
     // The child's own CallState still bounds the wait (a backstop: the parent kills the child first).
-    request: (cc, fn, _op, arg) => cc.hostContext<CallState>().guard(ask(fn, arg)),
+    request: (cc, fn, _op, arg) => (cc.state as CallState).guard(ask(fn, arg)),
   };
   return userHostFunctions(imports, target);
 }

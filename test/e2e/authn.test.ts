@@ -4,6 +4,7 @@
  * challenge and metadata, sessions bound to their principal across tenants, and credentials never
  * reaching a plugin.
  */
+import { watString } from "../helpers/wat-plugin.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,6 @@ import { writeWatPlugin } from "../helpers/wat-plugin.ts";
 import { waitFor, WsTestClient } from "../helpers/ws-client.ts";
 
 const V = "2025-11-25";
-const watString = (s: string) => Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 const PREFIX = '{"content":[{"type":"text","text":"mirrored"}],"structuredContent":{"received":';
 /** A tool whose result carries, verbatim, the whole input the sandbox handed the plugin. */
 const MIRROR = {

@@ -1,10 +1,10 @@
 /** Output DLP also covers what a call streams before its result: log notifications relayed from a plugin. */
+import { watString } from "../helpers/wat-plugin.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rawInitialize, rawPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { messagesOf, parseSse } from "../helpers/sse.ts";
 import { writeWatPlugin } from "../helpers/wat-plugin.ts";
 
-const watString = (s: string) => Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 const LOG = JSON.stringify({ level: "info", data: "charging card 4111 1111 1111 1111 now" });
 
 let gw: TestGateway;

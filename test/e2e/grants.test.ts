@@ -2,6 +2,7 @@
  * What a manifest grants a plugin, and nothing more: config values, HTTP to allowed hosts only, and a fuel
  * budget that stops metered work.
  */
+import { watString } from "../helpers/wat-plugin.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { HOSTILE, writeWatPlugin } from "../helpers/wat-plugin.ts";
@@ -10,7 +11,6 @@ let gw: TestGateway;
 let upstream: ReturnType<typeof Bun.serve>;
 const UPSTREAM_RESULT = { content: [{ type: "text", text: "fetched from upstream" }] };
 
-const watString = (s: string) => Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 
 /** call_tool = output the body of GET <url> (the upstream answers with a CallToolResult). */
 function httpFetchSpec(url: string) {

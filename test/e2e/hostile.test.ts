@@ -2,9 +2,9 @@
  * Hostile plugins: each gets a clear tool error within its limit, the gateway keeps answering other calls
  * meanwhile (asserted with concurrent calls), and the plugin works again afterwards (instance rebuilt).
  */
+import { duringHostileCall, textOf } from "../helpers/contained.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { HOSTILE, writeWatPlugin } from "../helpers/wat-plugin.ts";
 
@@ -23,73 +23,53 @@ beforeAll(async () => {
 });
 afterAll(() => gw.stop());
 
-function text(result: Record<string, unknown>): string {
-  return (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
-}
 
-/** Runs `hostile` while calling echo in a loop; returns the hostile result and how many echoes completed meanwhile. */
-async function duringHostileCall(tool: string, capabilities: Record<string, unknown> = {}, setup?: (c: Client) => void) {
-  await using client = await connectClient(gw.mcpUrl, capabilities);
-  setup?.(client);
-  await using bystander = await connectClient(gw.mcpUrl);
-  let finished = false;
-  const started = performance.now();
-  const hostile = client.callTool({ name: tool, arguments: {} }).finally(() => (finished = true));
-  let echoes = 0;
-  while (!finished) {
-    const r = await bystander.callTool({ name: "echo", arguments: { text: `still here ${echoes}` } });
-    expect(text(r)).toBe(`still here ${echoes}`);
-    echoes++;
-  }
-  const result = await hostile;
-  return { result, echoes, elapsedMs: performance.now() - started };
-}
 
 describe("hostile plugins are contained", () => {
   test("an infinite loop is stopped at its deadline while other calls are served", async () => {
-    const { result, echoes, elapsedMs } = await duringHostileCall("spin");
+    const { result, echoes, elapsedMs } = await duringHostileCall(gw.mcpUrl, "spin");
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain(`within its ${TIMEOUT_MS} ms limit`);
+    expect(textOf(result)).toContain(`within its ${TIMEOUT_MS} ms limit`);
     expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
     expect(echoes).toBeGreaterThan(5);
   });
 
   test("a guest memory bomb hits the memory cap and gets a memory error", async () => {
-    const { result } = await duringHostileCall("memoryBomb");
+    const { result } = await duringHostileCall(gw.mcpUrl, "memoryBomb");
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/of its 4\.0 MB memory limit, most likely out of memory/);
+    expect(textOf(result)).toMatch(/of its 4\.0 MB memory limit, most likely out of memory/);
   });
 
   test("a host-block memory bomb is refused at the same cap", async () => {
-    const { result } = await duringHostileCall("hostMemoryBomb");
+    const { result } = await duringHostileCall(gw.mcpUrl, "hostMemoryBomb");
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain("more than its 4 MB memory limit");
+    expect(textOf(result)).toContain("more than its 4 MB memory limit");
   });
 
   test("an output flood becomes an error naming the output limit", async () => {
-    const { result } = await duringHostileCall("flood");
+    const { result } = await duringHostileCall(gw.mcpUrl, "flood");
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain("returned 8388608 bytes, more than its limit of 1048576 bytes");
+    expect(textOf(result)).toContain("returned 8388608 bytes, more than its limit of 1048576 bytes");
   });
 
   test("a trap is reported as a crash", async () => {
-    const { result } = await duringHostileCall("trap");
+    const { result } = await duringHostileCall(gw.mcpUrl, "trap");
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain("crashed");
+    expect(textOf(result)).toContain("crashed");
   });
 
   test("unbounded recursion is a stack overflow crash, not a dead gateway", async () => {
-    const { result } = await duringHostileCall("recurse");
+    const { result } = await duringHostileCall(gw.mcpUrl, "recurse");
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/crashed/);
+    expect(textOf(result)).toMatch(/crashed/);
   });
 
   test("a plugin stuck in a host call (client never answers sampling) is stopped at its deadline", async () => {
-    const { result, echoes } = await duringHostileCall("hangInHostCall", { sampling: {} }, (client) =>
+    const { result, echoes } = await duringHostileCall(gw.mcpUrl, "hangInHostCall", { sampling: {} }, (client) =>
       client.setRequestHandler(CreateMessageRequestSchema, () => new Promise(() => {})),
     );
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain(`within its ${TIMEOUT_MS} ms limit`);
+    expect(textOf(result)).toContain(`within its ${TIMEOUT_MS} ms limit`);
     expect(echoes).toBeGreaterThan(5);
   });
 
@@ -98,7 +78,7 @@ describe("hostile plugins are contained", () => {
     const first = await client.callTool({ name: "trap", arguments: {} });
     const second = await client.callTool({ name: "trap", arguments: {} });
     expect(first.isError && second.isError).toBe(true);
-    expect(text(second)).toContain("crashed"); // a fresh instance trapped again, rather than a broken one
+    expect(textOf(second)).toContain("crashed"); // a fresh instance trapped again, rather than a broken one
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/sandbox_timeouts_total\{plugin="hostile-spin"\} [1-9]/);
     expect(metrics).toMatch(/sandbox_traps_total\{plugin="hostile-trap",kind="trap"\} [1-9]/);

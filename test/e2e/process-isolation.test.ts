@@ -3,11 +3,12 @@
  * hostile plugins stopped by SIGKILL at their deadline while other calls are served, children respawned,
  * host functions (notifications and client requests) relayed from the child to the client.
  */
+import { watString } from "../helpers/wat-plugin.ts";
+import { duringHostileCall, textOf } from "../helpers/contained.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { parentHost } from "../../src/sandbox/process/host-relay.ts";
 import { PluginProcess } from "../../src/sandbox/process/plugin-process.ts";
 import { ProcessRuntime } from "../../src/sandbox/process/runtime.ts";
@@ -18,7 +19,6 @@ import { buildWatPlugin, HOSTILE, writeWatPlugin, type WatPluginSpec } from "../
 
 const TIMEOUT_MS = 400;
 const LIMITS = { timeoutMs: TIMEOUT_MS, memoryMb: 4, maxOutputBytes: 1024 * 1024 };
-const watString = (s: string) => Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 const PROGRESS = JSON.stringify({ progress: 1, total: 2, message: "halfway" });
 const LOG = JSON.stringify({ level: "warning", data: "from the plugin" });
 
@@ -73,26 +73,7 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-function text(result: Record<string, unknown>): string {
-  return (result.content as { text: string }[]).map((c) => c.text).join("\n");
-}
 
-/** Runs `tool` on the isolated gateway while calling the isolated echo in a loop. */
-async function duringHostileCall(tool: string, capabilities: Record<string, unknown> = {}, setup?: (c: Client) => void) {
-  await using client = await connectClient(isolated.mcpUrl, capabilities);
-  setup?.(client);
-  await using bystander = await connectClient(isolated.mcpUrl);
-  let finished = false;
-  const started = performance.now();
-  const hostile = client.callTool({ name: tool, arguments: {} }).finally(() => (finished = true));
-  let echoes = 0;
-  while (!finished) {
-    const r = await bystander.callTool({ name: "echo", arguments: { text: `still here ${echoes}` } });
-    expect(text(r)).toBe(`still here ${echoes}`);
-    echoes++;
-  }
-  return { result: await hostile, echoes, elapsedMs: performance.now() - started };
-}
 
 describe("isolation: process", () => {
   test("echo in a child process answers exactly as in-process", async () => {
@@ -112,9 +93,9 @@ describe("isolation: process", () => {
 
   test("an infinite loop is SIGKILLed at its deadline, with the in-process message, while echo is served", async () => {
     const before = runtimeOf("hostile-spin").pids();
-    const { result, echoes, elapsedMs } = await duringHostileCall("spin");
+    const { result, echoes, elapsedMs } = await duringHostileCall(isolated.mcpUrl, "spin");
     expect(result.isError).toBe(true);
-    expect(text(result)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
+    expect(textOf(result)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
     expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
     expect(echoes).toBeGreaterThan(5);
     // Killed and replaced: a new child, warm before anyone asks for it.
@@ -124,35 +105,35 @@ describe("isolation: process", () => {
   test("after a kill the respawned child serves the next call, which is killed the same way", async () => {
     await using client = await connectClient(isolated.mcpUrl);
     const again = await client.callTool({ name: "spin", arguments: {} });
-    expect(text(again)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
+    expect(textOf(again)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
     expect((await client.callTool({ name: "chatty", arguments: {} })).isError).toBeFalsy();
   });
 
   test("memory bombs hit the same caps inside the child", async () => {
-    const guest = await duringHostileCall("memoryBomb");
-    expect(text(guest.result)).toMatch(/of its 4\.0 MB memory limit, most likely out of memory/);
-    const host = await duringHostileCall("hostMemoryBomb");
-    expect(text(host.result)).toContain("more than its 4 MB memory limit");
-    const flood = await duringHostileCall("flood");
-    expect(text(flood.result)).toContain("more than its limit of 1048576 bytes");
+    const guest = await duringHostileCall(isolated.mcpUrl, "memoryBomb");
+    expect(textOf(guest.result)).toMatch(/of its 4\.0 MB memory limit, most likely out of memory/);
+    const host = await duringHostileCall(isolated.mcpUrl, "hostMemoryBomb");
+    expect(textOf(host.result)).toContain("more than its 4 MB memory limit");
+    const flood = await duringHostileCall(isolated.mcpUrl, "flood");
+    expect(textOf(flood.result)).toContain("more than its limit of 1048576 bytes");
   });
 
   test("traps and stack overflows are crashes reported by the child, which stays up", async () => {
     const pids = runtimeOf("hostile-trap").pids();
-    const trap = await duringHostileCall("trap");
-    expect(text(trap.result)).toContain("crashed");
-    const recurse = await duringHostileCall("recurse");
-    expect(text(recurse.result)).toContain("crashed");
+    const trap = await duringHostileCall(isolated.mcpUrl, "trap");
+    expect(textOf(trap.result)).toContain("crashed");
+    const recurse = await duringHostileCall(isolated.mcpUrl, "recurse");
+    expect(textOf(recurse.result)).toContain("crashed");
     expect(runtimeOf("hostile-trap").pids()).toEqual(pids); // the child rebuilt its instance itself
   });
 
   test("a plugin stuck in a host call (the client never answers sampling) is killed at its deadline", async () => {
     let asked = 0;
-    const { result, echoes } = await duringHostileCall("hangInHostCall", { sampling: {} }, (client) =>
+    const { result, echoes } = await duringHostileCall(isolated.mcpUrl, "hangInHostCall", { sampling: {} }, (client) =>
       client.setRequestHandler(CreateMessageRequestSchema, () => (asked++, new Promise(() => {}))),
     );
     expect(asked).toBe(1); // the request crossed from the child to the client
-    expect(text(result)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
+    expect(textOf(result)).toEndWith(`the plugin did not finish within its ${TIMEOUT_MS} ms limit`);
     expect(echoes).toBeGreaterThan(5);
   });
 
@@ -162,7 +143,7 @@ describe("isolation: process", () => {
     expect((await answering.callTool({ name: "hangInHostCall", arguments: {} })).isError).toBeFalsy();
     await using refusing = await connectClient(isolated.mcpUrl); // no sampling capability
     const refused = await refusing.callTool({ name: "hangInHostCall", arguments: {} });
-    expect(text(refused)).toContain("create_message: the client does not support sampling");
+    expect(textOf(refused)).toContain("create_message: the client does not support sampling");
   });
 
   test("progress and logging notifications from a child reach the client, as in-process", async () => {
@@ -203,7 +184,7 @@ describe("isolation: process", () => {
     const call = client.callTool({ name: "spin", arguments: {} });
     await until(() => runtime.stats().busy === 1, "the call to start");
     process.kill(runtime.pids()[0]!, "SIGKILL"); // as the kernel's OOM killer would
-    expect(text(await call)).toEndWith("the plugin process died (signal SIGKILL)");
+    expect(textOf(await call)).toEndWith("the plugin process died (signal SIGKILL)");
     await until(() => runtime.stats().idle === 1, "a replacement");
     expect((await client.callTool({ name: "echo", arguments: { text: "after" } })).isError).toBeFalsy();
   });

@@ -25,7 +25,8 @@ export interface WatPluginSpec {
   memoryPages?: number;
 }
 
-const watString = (s: string) =>
+/** A WAT string literal holding the UTF-8 bytes of `s` (escaped, so any text is safe in a data segment). */
+export const watString = (s: string) =>
   Array.from(new TextEncoder().encode(s), (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 
 export function buildWatPlugin(spec: WatPluginSpec): Uint8Array {

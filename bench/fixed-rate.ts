@@ -11,9 +11,12 @@
  * a send can be up to ~1 ms late: "send_late" reports it, and the plain Bun.serve baseline run at the same
  * rate shows this floor. Spinning on setImmediate would remove it but take a whole core from the server.
  *
- * Every answer is checked: HTTP 200, the echoed text present, no "isError":true. Anything else is counted.
+ * Every answer is checked: HTTP 200, the echoed text (repeated --repeat times) present, no "isError":true.
+ * Anything else is counted.
  *
  *   bun bench/fixed-rate.ts --url http://127.0.0.1:PORT/mcp --rate 5000 --duration 10 --connections 64 [--session ID] [--warmup 3]
+ *                           [--text T] [--repeat R]  # arguments {"text": T, "repeat": R}; R absent = no "repeat"
+ *                           [--auth KEY]             # sends Authorization: Bearer KEY
  * Prints one line: FIXED_JSON {...} (latencies in ms).
  */
 import { parseArgs } from "node:util";
@@ -26,6 +29,8 @@ const { values: flags } = parseArgs({
     connections: { type: "string", default: "64" },
     session: { type: "string" },
     text: { type: "string", default: "x".repeat(100) },
+    repeat: { type: "string" },
+    auth: { type: "string" },
     grace: { type: "string", default: "2" }, // seconds to wait for in-flight answers after the last send
     // Seconds at the same rate before measuring (like wrk2's calibration): answers are checked, not timed.
     // The gateway shows 10-20 ms stalls for the first ~3 s after load resumes, which is not steady state.
@@ -43,13 +48,16 @@ const connections = Number(flags.connections);
 
 // The request, with a 9-digit id so the Content-Length is the same for every request.
 const before = '{"jsonrpc":"2.0","id":';
-const after = `,"method":"tools/call","params":{"name":"echo","arguments":{"text":${JSON.stringify(flags.text)}}}}`;
+const repeat = flags.repeat === undefined ? undefined : Number(flags.repeat);
+const args = repeat === undefined ? { text: flags.text } : { text: flags.text, repeat };
+const after = `,"method":"tools/call","params":{"name":"echo","arguments":${JSON.stringify(args)}}}`;
 const head =
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
   `Accept: application/json, text/event-stream\r\nMcp-Protocol-Version: 2025-11-25\r\n` +
-  (flags.session ? `Mcp-Session-Id: ${flags.session}\r\n` : "") +
+  (flags.session && flags.session !== "-" ? `Mcp-Session-Id: ${flags.session}\r\n` : "") +
+  (flags.auth ? `Authorization: Bearer ${flags.auth}\r\n` : "") +
   `Content-Length: ${before.length + 9 + after.length}\r\n\r\n${before}`;
-const expected = Buffer.from(`"text":${JSON.stringify(flags.text)}`);
+const expected = Buffer.from(`"text":${JSON.stringify(flags.text!.repeat(repeat ?? 1))}`);
 const isError = Buffer.from('"isError":true');
 const HEADER_END = Buffer.from("\r\n\r\n");
 

@@ -1,290 +1,165 @@
 /**
  * tools/call benchmark: the real gateway (echo plugin) against a plain Bun.serve answering the same JSON,
- * each in its own process, loaded from a third (wrk, or bench/fixed-rate.ts), all on 127.0.0.1.
+ * each target in its own process, loaded from another (wrk, or bench/fixed-rate.ts), all on 127.0.0.1.
  *
- *   npx bun bench/run.ts [--duration 10] [--connections 64] [--rate 5000,10000] [--rounds 2] [--warmup 3]
- *                        [--profile]   # afterwards, one more gateway run under `bun --cpu-prof` -> bench/out/
+ *   npx bun bench/run.ts [--targets baseline,gateway] [--text-bytes N] [--repeat R]
+ *                        [--duration 10] [--connections 64] [--rate 5000,10000] [--rounds 2] [--warmup 3]
+ *                        [--profile]   # afterwards, each gateway target once more under `bun --cpu-prof` -> bench/out/
+ *                        [--fresh]     # new server processes (+ warm-up) every round: samples process-to-process spread too
  *
- * 1. closed loop (saturation): wrk -t1, rounds interleaved baseline, gateway, baseline, gateway...;
- *    req/s, P50/P99 and CPU µs per request of the server process, ratio gateway/baseline per round.
- * 2. open loop (fixed rate): bench/fixed-rate.ts at each --rate, baseline then gateway, each after --warmup
+ * Targets: baseline (bench/serve-baseline.ts: plain Bun.serve), and bench/serve-gateway.ts with
+ *   gateway — the shipped default config;  bare — BENCH_CHAIN=bare, no stages;  full — BENCH_CHAIN=full,
+ *   every stage (API-key auth, rate limit, policy, firewall, DLP, audit; requests carry its Bearer key);
+ *   full-no-<stage>[-<stage>…] — full minus those stages (authn, ratelimit, policy, firewall, dlp, audit):
+ *   with full in the same run, each stage's cost is full's CPU per request minus this one's (use --fresh
+ *   and several rounds: a process's CPU per request drifts by ±15 %, about the size of one stage's cost).
+ * The call: tools/call echo {"text": T, "repeat": R}. T is a fixed English sentence (102 B), or with
+ * --text-bytes N that sentence repeated and cut to N bytes; "repeat" is sent only with --repeat, and the
+ * answer is T repeated R times (the baseline does the same, so both answer with the same body).
+ *
+ * 1. closed loop (saturation): wrk -t1, each round runs every target in turn (baseline, bare, full, baseline,
+ *    ...); req/s, P50/P99 and CPU µs per request of the server process. Ratios per round: each gateway
+ *    target vs baseline, and full vs bare (issue #3's aim: ≥ 60 %), by throughput and by CPU per request.
+ * 2. open loop (fixed rate): bench/fixed-rate.ts at each --rate, every target in turn, each after --warmup
  *    seconds at that rate that are checked but not timed.
- * Every response is checked (200, echoed text, no isError); a run with bad answers is flagged.
- * Prints a Markdown table; the raw figures go to bench/out/last-run.json.
+ * Every response is checked (200, the expected text, no isError); a run with bad answers is flagged and
+ * exits 1 (so do wrk socket errors/timeouts, and unanswered requests at a fixed rate the server sustained).
+ * Prints Markdown tables; the raw figures go to bench/out/last-run.json.
  */
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { availableParallelism as nproc } from "node:os";
+import { BENCH_DIR, startServer, stopServer, type Server } from "./lib/procs.ts";
+import { checkOneCall, initialize, type CallShape } from "./lib/mcp.ts";
+import { closedBad, closedLoop, fixedBad, fixedRate, fixedUnanswered, wrk, type Closed, type Fixed, type LoadOptions } from "./lib/load.ts";
+import { ablationTable, closedTable, fixedTable, profileTable, ratioTable, ratios, type Profiled } from "./lib/report.ts";
+import { readProfile } from "./lib/profile.ts";
+import { describeTree, treeState } from "./lib/tree.ts";
 
 const { values: flags } = parseArgs({
   options: {
+    targets: { type: "string", default: "baseline,gateway" },
+    "text-bytes": { type: "string" },
+    repeat: { type: "string" },
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "64" },
     rate: { type: "string", default: "5000,10000" },
     rounds: { type: "string", default: "2" },
     warmup: { type: "string", default: "3" },
     profile: { type: "boolean", default: false },
+    fresh: { type: "boolean", default: false },
   },
 });
-const DIR = import.meta.dir;
-const OUT = join(DIR, "out");
-const BUN = process.execPath;
-const TEXT = "The quick brown fox jumps over the lazy dog; the lazy dog sleeps on, unbothered by the quick fox. 0123";
+const OUT = join(BENCH_DIR, "out");
+const AIM = { pair: "full/bare", min: 0.6 }; // issue #3: the full chain at ≥ 60 % of bare tools/call throughput
 const duration = Number(flags.duration);
-const connections = Number(flags.connections);
+const warmup = Number(flags.warmup);
 
-// ---- child processes -------------------------------------------------------------------------------------
-interface Server {
-  name: string;
-  url: string;
-  proc: Bun.Subprocess<"pipe", "pipe", "inherit">;
+/** Each target: the script it runs and its environment (BENCH_CHAIN, BENCH_WITHOUT; undefined = unset). */
+function target(name: string): { script: string; env: Record<string, string | undefined> } {
+  if (name === "baseline") return { script: "serve-baseline.ts", env: {} };
+  const gateway = (chain?: string, without?: string) => ({ script: "serve-gateway.ts", env: { BENCH_CHAIN: chain, BENCH_WITHOUT: without } });
+  if (name === "gateway" || name === "bare" || name === "full") return gateway(name === "gateway" ? undefined : name);
+  const m = /^full-no-((?:authn|ratelimit|policy|firewall|dlp|audit)(?:-(?:authn|ratelimit|policy|firewall|dlp|audit))*)$/.exec(name);
+  if (m) return gateway("full", m[1]!.replaceAll("-", ","));
+  throw new Error(`unknown target "${name}" (known: baseline, gateway, bare, full, full-no-<stage>[-<stage>…])`);
 }
-const children = new Set<Bun.Subprocess>();
-function cleanup(): void {
-  for (const child of children) child.kill("SIGTERM");
-}
-process.on("exit", cleanup);
-process.on("SIGINT", () => process.exit(130));
-process.on("SIGTERM", () => process.exit(143));
+const targets = flags.targets!.split(",").map((t) => t.trim()).filter(Boolean);
+targets.forEach(target);
+if (new Set(targets).size !== targets.length || !targets.length) throw new Error("--targets: list each target once");
 
-/** Starts a server script and waits for the JSON line with its URL (stdin stays open: closing it stops the child). */
-async function startServer(name: string, script: string, bunFlags: string[] = []): Promise<Server> {
-  const proc = Bun.spawn([BUN, ...bunFlags, join(DIR, script)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  children.add(proc);
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = setTimeout(() => proc.kill(), 30_000);
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${name} exited before printing its URL`);
-    text += new TextDecoder().decode(value);
-  }
-  clearTimeout(deadline);
-  reader.releaseLock();
-  return { name, url: JSON.parse(text.slice(0, text.indexOf("\n"))).url, proc };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  server.proc.kill("SIGTERM");
-  await Promise.race([server.proc.exited, Bun.sleep(10_000)]);
-  children.delete(server.proc);
-}
-
-/** CPU time (user + system) a process has used, in µs, from /proc (clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/** Busy CPU time of the whole machine (all cores, steal included), in µs, from /proc/stat. */
-function machineBusyMicros(): number {
-  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = ticks as number[];
-  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 10_000;
-}
-
-/**
- * Measures what a load run costs: the server's CPU and the CPU of everything else on the machine that is
- * neither the server nor the load generator ("foreign": other jobs on this shared box), as % of all cores.
- */
-async function measured<T>(server: Server, run: () => Promise<{ result: T; generatorMicros: number }>) {
-  const cpu0 = cpuMicros(server.proc.pid), busy0 = machineBusyMicros(), t0 = performance.now();
-  const { result, generatorMicros } = await run();
-  const serverMicros = cpuMicros(server.proc.pid) - cpu0;
-  const wallMicros = (performance.now() - t0) * 1000;
-  const foreign = machineBusyMicros() - busy0 - serverMicros - generatorMicros;
-  return { result, serverMicros, foreignPct: Math.max(0, Math.round((100 * foreign) / (wallMicros * nproc()))) };
-}
-const usage = (p: Bun.Subprocess) => {
-  const u = p.resourceUsage();
-  return u ? Number(u.cpuTime.user + u.cpuTime.system) : 0; // µs
+const SENTENCE = "The quick brown fox jumps over the lazy dog; the lazy dog sleeps on, unbothered by the quick fox. 0123";
+const textBytes = flags["text-bytes"] === undefined ? SENTENCE.length : Number(flags["text-bytes"]);
+if (!(textBytes >= 1)) throw new Error("--text-bytes must be ≥ 1");
+const shape: CallShape = {
+  text: SENTENCE.repeat(Math.ceil(textBytes / SENTENCE.length)).slice(0, textBytes),
+  repeat: flags.repeat === undefined ? undefined : Number(flags.repeat),
 };
+if (shape.repeat !== undefined && !(Number.isInteger(shape.repeat) && shape.repeat >= 1 && shape.repeat <= 64)) throw new Error("--repeat must be 1..64");
+const load: LoadOptions = { connections: Number(flags.connections), shape };
 
-// ---- MCP session -------------------------------------------------------------------------------------------
-const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
-
-async function initialize(url: string): Promise<string> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: HEADERS,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
-    }),
-  });
-  const session = res.headers.get("mcp-session-id");
-  if (res.status !== 200 || !session) throw new Error(`initialize failed: ${res.status} ${await res.text()}`);
-  const ack = await fetch(url, {
-    method: "POST",
-    headers: { ...HEADERS, "mcp-session-id": session },
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  });
-  if (ack.status !== 202) throw new Error(`notifications/initialized got ${ack.status}`);
-  return session;
-}
-
-/** One call by hand, so a misconfigured target fails loudly before any load is run. */
-async function checkOneCall(server: Server, session: string): Promise<string> {
-  const res = await fetch(server.url, {
-    method: "POST",
-    headers: { ...HEADERS, "mcp-session-id": session },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: TEXT } } }),
-  });
-  const body = await res.text();
-  const parsed = JSON.parse(body);
-  if (res.status !== 200 || parsed.result?.content?.[0]?.text !== TEXT || parsed.result?.isError) {
-    throw new Error(`${server.name}: tools/call did not echo: ${res.status} ${body}`);
-  }
-  return body;
-}
-
-// ---- load runs ---------------------------------------------------------------------------------------------
-interface WrkResult {
-  requests: number;
-  duration_us: number;
-  ok: number;
-  bad: number;
-  socket_errors: number;
-  timeouts: number;
-  p50_us: number;
-  p90_us: number;
-  p99_us: number;
-  p999_us: number;
-  max_us: number;
-}
-type Closed = WrkResult & { target: string; round: number; rps: number; cpu_us_per_req: number; foreign_cpu_pct: number; command: string };
-
-async function wrk(server: Server, session: string, seconds: number): Promise<WrkResult & { cpu: number; foreign_cpu_pct: number; command: string }> {
-  const args = ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "2s", "-s", join(DIR, "tools-call.lua"), server.url, "--", session, TEXT];
-  const { result: [out, err], serverMicros: cpu, foreignPct } = await measured(server, async () => {
-    const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", timeout: (seconds + 30) * 1000 });
-    children.add(proc);
-    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    children.delete(proc);
-    return { result: [out, err] as const, generatorMicros: usage(proc) };
-  });
-  const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
-  if (!line) throw new Error(`wrk printed no result:\n${out}\n${err}`);
-  if (err.trim()) console.error(`[${server.name}] ${err.trim()}`);
-  return { ...JSON.parse(line.slice(9)), cpu, foreign_cpu_pct: foreignPct, command: args.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ") };
-}
-
-async function closedLoop(server: Server, session: string, round: number): Promise<Closed> {
-  const r = await wrk(server, session, duration);
-  const rps = Math.round(r.requests / (r.duration_us / 1e6));
-  return { ...r, target: server.name, round, rps, cpu_us_per_req: +(r.cpu / r.requests).toFixed(1) };
-}
-
-interface Fixed {
-  target: string;
-  rate: number;
-  ok: number;
-  bad: number;
-  errors: number;
-  unanswered: number;
-  achieved_rps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  p999_ms: number;
-  max_ms: number;
-  service_p50_ms: number;
-  service_p99_ms: number;
-  send_late_p50_ms: number;
-  send_late_p99_ms: number;
-  cpu_us_per_req: number;
-  foreign_cpu_pct: number;
-  bad_samples: string[];
-}
-
-async function fixedRate(server: Server, session: string, rate: number): Promise<Fixed> {
-  const args = [BUN, join(DIR, "fixed-rate.ts"), "--url", server.url, "--rate", String(rate), "--duration", String(duration),
-    "--connections", String(connections), "--session", session, "--text", TEXT, "--warmup", flags.warmup!];
-  const { result: out, serverMicros: cpu, foreignPct } = await measured(server, async () => {
-    const proc = Bun.spawn(args, { stdout: "pipe", stderr: "inherit", timeout: (duration + Number(flags.warmup) + 30) * 1000 });
-    children.add(proc);
-    const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-    children.delete(proc);
-    return { result: out, generatorMicros: usage(proc) };
-  });
-  const line = out.split("\n").find((l) => l.startsWith("FIXED_JSON "));
-  if (!line) throw new Error(`fixed-rate printed no result:\n${out}`);
-  const r = JSON.parse(line.slice(11));
-  return { ...r, target: server.name, foreign_cpu_pct: foreignPct, cpu_us_per_req: +(cpu / Math.max(1, r.ok + r.bad)).toFixed(1) };
-}
-
-// ---- main --------------------------------------------------------------------------------------------------
+// ---- start, open sessions, check one call each -----------------------------------------------------------
 mkdirSync(OUT, { recursive: true });
-const baseline = await startServer("baseline", "serve-baseline.ts");
-const gateway = await startServer("gateway", "serve-gateway.ts");
-const sessions = { baseline: "-", gateway: await initialize(gateway.url) };
-const bodies = [await checkOneCall(baseline, sessions.baseline), await checkOneCall(gateway, sessions.gateway)];
-if (bodies[0] !== bodies[1]) console.error(`note: bodies differ\n  baseline ${bodies[0]}\n  gateway  ${bodies[1]}`);
+const tree = treeState();
+const start = (name: string, bunFlags: string[] = []) => startServer(name, target(name).script, target(name).env, bunFlags);
+const sessionFor = (s: Server) => (s.name === "baseline" ? Promise.resolve("-") : initialize(s));
+let servers: Server[] = [];
+const sessions = new Map<Server, string>();
+const bodies = new Map<string, string>();
+/** Starts every target, opens its session, checks one call, and (if asked) warms it up with wrk. */
+async function launchAll(warm: boolean): Promise<void> {
+  servers = [];
+  for (const t of targets) servers.push(await start(t));
+  for (const s of servers) sessions.set(s, await sessionFor(s));
+  for (const s of servers) bodies.set(s.name, await checkOneCall(s, sessions.get(s)!, shape));
+  if (warm) for (const s of servers) await wrk(s, sessions.get(s)!, warmup, load); // JIT warm-up
+}
+await launchAll(false);
+const bodiesDiffer = new Set(bodies.values()).size > 1;
+if (bodiesDiffer) console.error(`note: bodies differ\n${[...bodies].map(([k, v]) => `  ${k.padEnd(8)} ${v.slice(0, 300)}`).join("\n")}`);
 
-const bunVersion = Bun.version;
-console.log(`# tools/call bench: ${nproc()} cores, bun ${bunVersion}, ${connections} connections, ${duration}s per run, text ${TEXT.length} B`);
-for (const s of [baseline, gateway]) await wrk(s, sessions[s.name as keyof typeof sessions], Number(flags.warmup)); // JIT warm-up
+const resultBytes = shape.text.length * (shape.repeat ?? 1);
+console.log(`# tools/call bench: ${nproc()} cores, bun ${Bun.version}, ${load.connections} connections, ${duration}s per run, ` +
+  `text ${shape.text.length} B, repeat ${shape.repeat ?? "-"} (result text ${resultBytes} B, body ${bodies.values().next().value!.length} B)`);
+console.log(`# code: ${describeTree(tree)}; targets ${targets.join(", ")}${flags.fresh ? "; fresh processes every round" : ""}`);
+for (const s of servers) await wrk(s, sessions.get(s)!, warmup, load); // JIT warm-up
 
+// ---- closed loop, then fixed rate, every target in turn ------------------------------------------------------
 const closed: Closed[] = [];
 for (let round = 1; round <= Number(flags.rounds); round++) {
-  for (const s of [baseline, gateway]) {
-    const r = await closedLoop(s, sessions[s.name as keyof typeof sessions], round);
+  if (flags.fresh && round > 1) {
+    await Promise.all(servers.map(stopServer));
+    await launchAll(true);
+  }
+  for (const s of servers) {
+    const r = await closedLoop(s, sessions.get(s)!, duration, round, load);
     closed.push(r);
-    console.log(`  closed r${round} ${s.name.padEnd(8)} ${r.rps} req/s  p50 ${r.p50_us} µs  p99 ${r.p99_us} µs  ${r.cpu_us_per_req} µs CPU/req  foreign ${r.foreign_cpu_pct}%  bad ${r.bad + r.socket_errors + r.timeouts}`);
+    console.log(`  closed r${round} ${s.name.padEnd(8)} ${r.rps} req/s  p50 ${r.p50_us} µs  p99 ${r.p99_us} µs  ${r.cpu_us_per_req} µs CPU/req  foreign ${r.foreign_cpu_pct}%  bad ${closedBad(r)}`);
   }
 }
 const fixed: Fixed[] = [];
 for (const rate of flags.rate!.split(",").map(Number).filter((n) => n > 0)) {
-  for (const s of [baseline, gateway]) {
-    const r = await fixedRate(s, sessions[s.name as keyof typeof sessions], rate);
+  for (const s of servers) {
+    const r = await fixedRate(s, sessions.get(s)!, rate, duration, warmup, load);
     fixed.push(r);
-    console.log(`  fixed ${rate}/s ${s.name.padEnd(8)} achieved ${r.achieved_rps}  p50 ${r.p50_ms} p99 ${r.p99_ms} p99.9 ${r.p999_ms} ms  foreign ${r.foreign_cpu_pct}%  bad ${r.bad + r.errors + r.unanswered}`);
+    console.log(`  fixed ${rate}/s ${s.name.padEnd(8)} achieved ${r.achieved_rps}  p50 ${r.p50_ms} p99 ${r.p99_ms} p99.9 ${r.p999_ms} ms  foreign ${r.foreign_cpu_pct}%  wrong ${r.bad}  unanswered ${fixedUnanswered(r)}`);
   }
 }
+await Promise.all(servers.map(stopServer));
 
 // ---- report ------------------------------------------------------------------------------------------------
-const failed = (n: number) => (n ? ` **${n} BAD**` : "");
-console.log("\n## Closed loop (wrk -t1, saturation)\n");
-// Two ratios: of throughput (what the issue asks for; swings when other jobs load the shared machine during one
-// run but not the next, see "foreign CPU") and of CPU per request (baseline/gateway: steadier, and close to the
-// throughput ratio on a quiet machine, where each server saturates one core).
-console.log("| round | target | req/s | P50 ms | P99 ms | server CPU µs/req | foreign CPU | bad answers | gateway/baseline req/s | CPU-cost ratio |");
-console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const r of closed) {
-  const base = closed.find((b) => b.round === r.round && b.target === "baseline")!;
-  const ratio = r.target === "gateway" ? `${((100 * r.rps) / base.rps).toFixed(1)} %` : "";
-  const cpuRatio = r.target === "gateway" ? `${((100 * base.cpu_us_per_req) / r.cpu_us_per_req).toFixed(1)} %` : "";
-  const badCount = r.bad + r.socket_errors + r.timeouts;
-  console.log(`| ${r.round} | ${r.target} | ${r.rps} | ${(r.p50_us / 1000).toFixed(2)} | ${(r.p99_us / 1000).toFixed(2)} | ${r.cpu_us_per_req} | ${r.foreign_cpu_pct} % | ${badCount}${failed(badCount)} | ${ratio} | ${cpuRatio} |`);
-}
-console.log("\n## Fixed rate (bench/fixed-rate.ts, latency from the due time)\n");
-console.log("| rate | target | achieved | P50 ms | P90 ms | P99 ms | P99.9 ms | service P50 / P99 ms | send late P50 / P99 ms | server CPU µs/req | foreign CPU | bad |");
-console.log("|---:|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|");
-for (const r of fixed) {
-  const badCount = r.bad + r.errors + r.unanswered;
-  // Not sustained: the server fell behind the schedule, so latencies measure a growing backlog.
-  const sustained = r.achieved_rps >= 0.97 * r.rate ? "" : " (not sustained)";
-  console.log(`| ${r.rate} | ${r.target} | ${r.achieved_rps}${sustained} | ${r.p50_ms} | ${r.p90_ms} | ${r.p99_ms} | ${r.p999_ms} | ${r.service_p50_ms} / ${r.service_p99_ms} | ${r.send_late_p50_ms} / ${r.send_late_p99_ms} | ${r.cpu_us_per_req} | ${r.foreign_cpu_pct} % | ${badCount}${failed(badCount)} |`);
-  for (const s of r.bad_samples) console.log(`  bad sample (${r.target}): ${s}`);
-}
-const wrkCommand = closed.find((r) => r.target === "gateway")?.command;
-if (wrkCommand) console.log(`\nwrk command (gateway): ${wrkCommand}`);
-writeFileSync(join(OUT, "last-run.json"), JSON.stringify({ nproc: nproc(), bun: bunVersion, flags, closed, fixed }, null, 2));
+closedTable(closed);
+const ratioRows = ratios(closed, targets);
+ratioTable(ratioRows, AIM);
+ablationTable(closed);
+fixedTable(fixed);
+console.log("\nwrk commands (SESSION_ID and API_KEY change on every run):");
+for (const t of targets) console.log(`  ${t}: ${closed.find((r) => r.target === t)?.command}`);
 
-// ---- optional profile --------------------------------------------------------------------------------------
+// ---- optional profile: each gateway target once more, under bun --cpu-prof, one at a time --------------------
+const profiled: Profiled[] = [];
 if (flags.profile) {
-  await stopServer(baseline);
-  const profiled = await startServer("gateway-profiled", "serve-gateway.ts", ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${OUT}`, "--cpu-prof-name=gateway"]);
-  const session = await initialize(profiled.url);
-  await wrk(profiled, session, Number(flags.warmup));
-  const r = await wrk(profiled, session, duration);
-  console.log(`\nprofiled gateway run: ${Math.round(r.requests / (r.duration_us / 1e6))} req/s; profile in ${OUT}/ (gateway.cpuprofile, gateway.md)`);
-  await stopServer(profiled);
+  for (const t of targets.filter((t) => t !== "baseline")) {
+    const s = await start(t, ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${OUT}`, `--cpu-prof-name=${t}`]);
+    const session = await sessionFor(s);
+    await checkOneCall(s, session, shape);
+    await wrk(s, session, warmup, load);
+    const r = await closedLoop(s, session, duration, 0, load);
+    await stopServer(s); // the profile is written on exit
+    if (closedBad(r)) console.log(`profiled ${t} run: **${closedBad(r)} BAD answers**`);
+    profiled.push({ target: t, rps: r.rps, cpu_us_per_req: r.cpu_us_per_req, summary: await readProfile(join(OUT, `${t}.cpuprofile`)) });
+  }
+  profileTable(profiled);
+  console.log(`\nprofiles: ${OUT}/<target>.cpuprofile (+ .md); top functions: npx bun bench/profile-top.ts ${OUT}/full.cpuprofile`);
 }
 
-const anyBad = closed.some((r) => r.bad + r.socket_errors + r.timeouts > 0) || fixed.some((r) => r.bad + r.errors + r.unanswered > 0);
-await Promise.all([baseline, gateway].map(stopServer));
+const treeAfter = treeState();
+if (treeAfter.fingerprint !== tree.fingerprint || treeAfter.commit !== tree.commit) {
+  console.log(`\n**WARNING: the code changed during the run** (${describeTree(tree)} → ${describeTree(treeAfter)}); servers started later (profiles) ran the new code`);
+}
+const anyBad = closed.some((r) => closedBad(r) > 0) || fixed.some((r) => fixedBad(r) > 0);
+if (anyBad) console.log("\n**THIS RUN HAD BAD ANSWERS: its figures are not valid.**");
+writeFileSync(join(OUT, "last-run.json"), JSON.stringify({ nproc: nproc(), bun: Bun.version, flags, tree, treeAfter, shape, bodies: Object.fromEntries(bodies), bodiesDiffer,
+  closed, ratios: ratioRows, fixed, profiled: profiled.map((p) => ({ ...p, summary: { ...p.summary, self: p.summary.self.slice(0, 40), inclusive: p.summary.inclusive.slice(0, 40) } })) }, null, 2));
 process.exit(anyBad ? 1 : 0);

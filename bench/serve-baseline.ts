@@ -1,14 +1,15 @@
 /**
  * The baseline: a plain Bun.serve doing the minimum a JSON-RPC server must do for the same call — read the
- * body, JSON.parse it, build the result object tools/call on the echo plugin returns, JSON.stringify it.
- * No session, no checks, no plugin. Prints {"url": ...} on stdout; exits on SIGTERM/SIGINT or stdin close.
+ * body, JSON.parse it, build the result object tools/call on the echo plugin returns (the text, repeated
+ * `repeat` times like the plugin does), JSON.stringify it. No session, no auth, no checks, no plugin. Prints {"url": ...} on stdout; exits on SIGTERM/SIGINT or stdin close.
  */
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   async fetch(req) {
     const msg = JSON.parse(await req.text());
-    const text = msg.params?.arguments?.text;
+    const args = msg.params?.arguments;
+    const text = typeof args?.repeat === "number" ? String(args.text).repeat(args.repeat) : args?.text;
     const body = { jsonrpc: "2.0", id: msg.id, result: { content: [{ type: "text", text }] } };
     return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
   },

@@ -1,7 +1,10 @@
--- wrk script: POST a JSON-RPC tools/call for tool "echo" with a ~100-byte text argument, and check every answer.
--- Usage: wrk -t1 -c64 -d10s -s bench/tools-call.lua http://127.0.0.1:PORT/mcp -- <session-id> <text>
+-- wrk script: POST a JSON-RPC tools/call for tool "echo" with a text argument, and check every answer.
+-- Usage: wrk -t1 -c64 -d10s -s bench/tools-call.lua http://127.0.0.1:PORT/mcp -- <session-id> <text> [<api-key> [<repeat>]]
+--   session-id, api-key, repeat: "-" = none (no Mcp-Session-Id / no Authorization header / no "repeat" argument).
+--   The text must need no JSON escaping (it is put into the body as is).
 -- Each request gets its own JSON-RPC id (fixed width, so Content-Length never changes) like a real client's.
--- A response counts as bad unless it is HTTP 200, carries the echoed text and is not an isError result.
+-- A response counts as bad unless it is HTTP 200, carries the text repeated `repeat` times and is not an
+-- isError result.
 -- done() prints one JSON line (prefixed "WRK_JSON ") that bench/run.ts parses; latencies are in µs.
 
 local threads = {}
@@ -11,18 +14,24 @@ function setup(thread)
 end
 
 function init(args)
-  local session, text = args[1], args[2]
+  local session, text, key, repeat_ = args[1], args[2], args[3], args[4]
   local headers = "Host: " .. wrk.host .. ":" .. wrk.port .. "\r\n"
     .. "Content-Type: application/json\r\n"
     .. "Accept: application/json, text/event-stream\r\n"
     .. "Mcp-Protocol-Version: 2025-11-25\r\n"
   if session and session ~= "-" then headers = headers .. "Mcp-Session-Id: " .. session .. "\r\n" end
+  if key and key ~= "-" then headers = headers .. "Authorization: Bearer " .. key .. "\r\n" end
+  local times, extra = 1, ""
+  if repeat_ and repeat_ ~= "-" then
+    times = tonumber(repeat_)
+    extra = ',"repeat":' .. times
+  end
   local before = '{"jsonrpc":"2.0","id":'
-  local after = ',"method":"tools/call","params":{"name":"echo","arguments":{"text":"' .. text .. '"}}}'
+  local after = ',"method":"tools/call","params":{"name":"echo","arguments":{"text":"' .. text .. '"' .. extra .. '}}}'
   local length = #before + 9 + #after -- ids are 9 digits: 100000000 upwards
   head = "POST " .. wrk.path .. " HTTP/1.1\r\n" .. headers .. "Content-Length: " .. length .. "\r\n\r\n" .. before
   tail = after
-  expected = '"text":"' .. text .. '"'
+  expected = '"text":"' .. string.rep(text, times) .. '"'
   id = 100000000
   ok, bad, shown = 0, 0, 0
 end

@@ -10,9 +10,6 @@ import { rateLimitConfigSchema } from "../pipeline/ratelimit/config.ts";
 import { authConfigSchema } from "../pipeline/authn/config.ts";
 import { policyConfigSchema } from "../pipeline/policy/config.ts";
 
-/** Until a stage's schema lands here, its section accepts nothing but an empty object. */
-const pending = z.object({}).strict();
-
 export const configSchema = z.object({
   server: serverConfigSchema.prefault({}),
   plugins: registryConfigSchema.prefault({}),

@@ -2,10 +2,10 @@
  * Audit durability end to end: nothing acknowledged for a HIGH tool may be missing from the database,
  * whether the gateway is SIGKILLed mid-load or the Postgres it writes to goes away and comes back.
  */
+import { tempFolders } from "../helpers/temp.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { echoPluginsDir } from "../helpers/audit-plugins.ts";
@@ -13,16 +13,8 @@ import { startLoad, until } from "../helpers/audit-load.ts";
 import { REPO, startTestGateway } from "../helpers/gateway.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
 
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempFolders();
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  cleanup.push(d);
-  return d;
-}
 
 /** Starts `bun src/main.ts` as a child with MCP_SIDECAR_* config; resolves once it listens. */
 async function spawnGateway(env: Record<string, string>): Promise<{ proc: Bun.Subprocess; url: string; stderr: string[] }> {
@@ -63,9 +55,9 @@ async function spawnGateway(env: Record<string, string>): Promise<{ proc: Bun.Su
 
 describe("SIGKILL mid-load (child process, SQLite)", () => {
   test("every call acknowledged to the client is in the database after a restart", async () => {
-    const dataDir = tempDir("audit-kill-data-");
+    const dataDir = temp.make("audit-kill-data-");
     const pluginsDir = echoPluginsDir("HIGH");
-    cleanup.push(pluginsDir);
+    temp.adopt(pluginsDir);
     const env = {
       MCP_SIDECAR_SERVER__HOST: "127.0.0.1",
       MCP_SIDECAR_SERVER__PORT: "0",
@@ -120,9 +112,9 @@ describe("Postgres outage (private server stopped and restarted mid-load)", () =
 
   test("calls acknowledged while the database was down are spooled, replayed exactly once, and none is missing", async () => {
     pg = await startPrivatePostgres();
-    const dataDir = tempDir("audit-pg-outage-");
+    const dataDir = temp.make("audit-pg-outage-");
     const pluginsDir = echoPluginsDir("HIGH");
-    cleanup.push(pluginsDir);
+    temp.adopt(pluginsDir);
     await using gw = await startTestGateway({
       config: {
         storage: { dataDir, postgres: { url: pg.url } },

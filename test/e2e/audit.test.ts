@@ -2,27 +2,18 @@
  * Audit end to end over real HTTP: a call becomes one row with the right fields (SQLite by default,
  * Postgres in a private schema), and a HIGH tool's response arrives only after its row is committed.
  */
+import { tempFolders } from "../helpers/temp.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { echoPluginsDir } from "../helpers/audit-plugins.ts";
 import { connectClient, startTestGateway } from "../helpers/gateway.ts";
 
-const cleanup: string[] = [];
+const temp = tempFolders();
 /** HIGH/CRITICAL tools need approval under the shipped policies; these tests are about audit, not policy. */
 const NO_POLICY = { enabled: false };
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  cleanup.push(d);
-  return d;
-}
 
 function sqliteRows(dataDir: string): Record<string, any>[] {
   const db = new Database(join(dataDir, "audit.sqlite"), { readonly: true });
@@ -35,9 +26,9 @@ function sqliteRows(dataDir: string): Record<string, any>[] {
 
 describe("audit over HTTP, SQLite (the default)", () => {
   test("a tools/call produces one row with who, what, outcome, hashed arguments, sizes and fuel", async () => {
-    const dataDir = tempDir("audit-e2e-");
+    const dataDir = temp.make("audit-e2e-");
     const pluginsDir = echoPluginsDir("LOW");
-    cleanup.push(pluginsDir);
+    temp.adopt(pluginsDir);
     await using gw = await startTestGateway({ config: { storage: { dataDir }, plugins: { dir: pluginsDir }, policy: NO_POLICY, audit: { batch: { intervalMs: 5 } } } });
     await using client = await connectClient(gw.mcpUrl);
     const result = await client.callTool({ name: "echo", arguments: { text: "audit me" } });
@@ -83,9 +74,9 @@ describe("audit over HTTP, SQLite (the default)", () => {
   });
 
   test("a HIGH tool's response arrives only after its row is committed (and keeps its arguments in full)", async () => {
-    const dataDir = tempDir("audit-e2e-");
+    const dataDir = temp.make("audit-e2e-");
     const pluginsDir = echoPluginsDir("HIGH");
-    cleanup.push(pluginsDir);
+    temp.adopt(pluginsDir);
     // A batch interval of a minute: a row present right after the response was not written by luck.
     await using gw = await startTestGateway({ config: { storage: { dataDir }, plugins: { dir: pluginsDir }, policy: NO_POLICY, audit: { batch: { intervalMs: 60_000 } } } });
     await using client = await connectClient(gw.mcpUrl);
@@ -117,7 +108,7 @@ describe("audit over HTTP, Postgres (real server on 127.0.0.1, private schema)",
   test("with storage.postgres.url set, a call's row lands in Postgres; a HIGH call's before its response", async () => {
     await admin.unsafe(`CREATE SCHEMA ${schema}`);
     const pluginsDir = echoPluginsDir("CRITICAL");
-    cleanup.push(pluginsDir);
+    temp.adopt(pluginsDir);
     const url = `postgres://postgres@127.0.0.1:5432/test?search_path=${schema}`;
     await using gw = await startTestGateway({ config: { storage: { postgres: { url } }, plugins: { dir: pluginsDir }, policy: NO_POLICY, audit: { batch: { intervalMs: 60_000 } } } });
     await using client = await connectClient(gw.mcpUrl);

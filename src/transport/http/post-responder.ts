@@ -23,7 +23,7 @@ export class PostResponder {
   };
 
   constructor(
-    private readonly expected: number,
+    expected: number,
     private readonly batch: boolean,
     private readonly version: ProtocolVersion,
     private readonly openStream: () => SseStream,

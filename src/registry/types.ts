@@ -12,7 +12,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { RiskLevel } from "../pipeline/types.ts";
+import type { Principal, RiskLevel } from "../pipeline/types.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import type { OutboundChannel, Session } from "../session/session.ts";
 
@@ -27,6 +27,8 @@ export interface RequestScope {
   channel: OutboundChannel;
   /** Where a provider adds the fuel its plugin calls used (the request's Call record, for audit and metering). */
   usage?: { fuelUsed: number };
+  /** Who is calling: per-tenant plugin state (kv, secrets) is keyed by `principal.tenant`. */
+  principal?: Principal;
 }
 
 export type CompleteParams = {

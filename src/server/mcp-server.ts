@@ -91,6 +91,7 @@ export class McpServer {
       meta: optionalObject(request.params, "_meta"),
       channel: this.screened(channel, call),
       usage: call,
+      principal,
     };
     const catalog = this.opts.catalog();
     call.target = resolveTarget(request, catalog);

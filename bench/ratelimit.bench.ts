@@ -18,7 +18,8 @@ import { MetricsRegistry } from "../src/metrics/registry.ts";
 import { ANONYMOUS } from "../src/pipeline/chain.ts";
 import { rateLimitConfigSchema } from "../src/pipeline/ratelimit/config.ts";
 import { createRateLimitStage } from "../src/pipeline/ratelimit/index.ts";
-import { BunRedisStore, UpstashStore, type SharedStore } from "../src/pipeline/ratelimit/store.ts";
+import { BunRedisStore, openRateLimitStore, UpstashStore } from "../src/adapters/redis/rate-limit-store.ts";
+import type { RateLimitStore } from "../src/ports/rate-limit-store.ts";
 import { Call, PASS, type Outcome, type Principal } from "../src/pipeline/types.ts";
 import { Session } from "../src/session/session.ts";
 import { startPrivateRedis } from "../test/helpers/redis-server.ts";
@@ -37,8 +38,8 @@ function toolCall(p: Principal = alice): Call {
   return call;
 }
 
-async function stage(rateLimit: Record<string, unknown>, store?: SharedStore) {
-  return createRateLimitStage({ config: { rateLimit: rateLimitConfigSchema.parse(rateLimit) }, log: quiet, metrics: new MetricsRegistry(), store });
+async function stage(rateLimit: Record<string, unknown>, store?: RateLimitStore) {
+  return createRateLimitStage({ config: { rateLimit: rateLimitConfigSchema.parse(rateLimit) }, log: quiet, metrics: new MetricsRegistry(), openStore: openRateLimitStore, store });
 }
 
 const HUGE = { rate: 1e9, burst: 1e9 };
@@ -103,7 +104,7 @@ async function shared(url: string): Promise<void> {
   await measure("2. Lua script per call (RESP)", () => store.take("bench:script", 1e6, 1e9, 1).then((r) => (r.granted ? PASS : { kind: "pass" } as Outcome)), 50_000);
 
   let takes = 0;
-  const counting: SharedStore = { kind: "redis", take: (...a) => (takes++, store.take(...a)), ping: () => store.ping(), close: () => {} };
+  const counting: RateLimitStore = { kind: "redis", location: store.location, take: (...a) => (takes++, store.take(...a)), ping: () => store.ping(), close: () => {} };
   const { stage: s, close } = await stage({ tenant: HUGE, principal: HUGE, tool: HUGE, redis: { url, prefix: "bench:lease:", leaseMs: 1e-4 } }, counting);
   const call = toolCall();
   // leaseMs chosen so each lease is 100 tokens (a budget of 1000/s with the default leaseMs gets the same).

@@ -6,6 +6,8 @@
  *                        [--duration 10] [--connections 64] [--rate 5000,10000] [--rounds 2] [--warmup 3]
  *                        [--profile]   # afterwards, each gateway target once more under `bun --cpu-prof` -> bench/out/
  *                        [--fresh]     # new server processes (+ warm-up) every round: samples process-to-process spread too
+ *   A target written <target>@<dir> (e.g. bare@/tmp/before) runs that target from another checkout of the repo
+ *   (its bench/ and src/), to A/B two code states in one run.
  *
  * Targets: baseline (bench/serve-baseline.ts: plain Bun.serve), and bench/serve-gateway.ts with
  *   gateway — the shipped default config;  bare — BENCH_CHAIN=bare, no stages;  full — BENCH_CHAIN=full,
@@ -27,7 +29,7 @@
  * Prints Markdown tables; the raw figures go to bench/out/last-run.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { availableParallelism as nproc } from "node:os";
 import { BENCH_DIR, startServer, stopServer, type Server } from "./lib/procs.ts";
@@ -58,6 +60,12 @@ const warmup = Number(flags.warmup);
 
 /** Each target: the script it runs and its environment (BENCH_CHAIN, BENCH_WITHOUT; undefined = unset). */
 function target(name: string): { script: string; env: Record<string, string | undefined> } {
+  // <target>@<dir>: the same target served by another checkout of the repo (an A/B of two code states in one run).
+  const at = name.indexOf("@");
+  if (at > 0) {
+    const t = target(name.slice(0, at));
+    return { ...t, script: resolve(name.slice(at + 1), "bench", t.script) };
+  }
   if (name === "baseline") return { script: "serve-baseline.ts", env: {} };
   const gateway = (chain?: string, without?: string) => ({ script: "serve-gateway.ts", env: { BENCH_CHAIN: chain, BENCH_WITHOUT: without } });
   if (name === "gateway" || name === "bare" || name === "full") return gateway(name === "gateway" ? undefined : name);
@@ -141,14 +149,15 @@ for (const t of targets) console.log(`  ${t}: ${closed.find((r) => r.target === 
 const profiled: Profiled[] = [];
 if (flags.profile) {
   for (const t of targets.filter((t) => t !== "baseline")) {
-    const s = await start(t, ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${OUT}`, `--cpu-prof-name=${t}`]);
+    const file = t.replace(/[^\w-]+/g, "_"); // a <target>@<dir> name holds slashes
+    const s = await start(t, ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${OUT}`, `--cpu-prof-name=${file}`]);
     const session = await sessionFor(s);
     await checkOneCall(s, session, shape);
     await wrk(s, session, warmup, load);
     const r = await closedLoop(s, session, duration, 0, load);
     await stopServer(s); // the profile is written on exit
     if (closedBad(r)) console.log(`profiled ${t} run: **${closedBad(r)} BAD answers**`);
-    profiled.push({ target: t, rps: r.rps, cpu_us_per_req: r.cpu_us_per_req, summary: await readProfile(join(OUT, `${t}.cpuprofile`)) });
+    profiled.push({ target: t, rps: r.rps, cpu_us_per_req: r.cpu_us_per_req, summary: await readProfile(join(OUT, `${file}.cpuprofile`)) });
   }
   profileTable(profiled);
   console.log(`\nprofiles: ${OUT}/<target>.cpuprofile (+ .md); top functions: npx bun bench/profile-top.ts ${OUT}/full.cpuprofile`);

@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-APT_PACKAGES=(rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev librust-serde-derive-dev wrk)
+APT_PACKAGES=(rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev librust-serde-derive-dev wrk clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -26,7 +26,7 @@ export interface Gateway {
 }
 
 export async function startGateway(config: Config, log: Logger = createLogger(config.log.level)): Promise<Gateway> {
-  const { registry, server, hub, metrics, pipeline } = await createCore(config, log);
+  const { registry, server, hub, metrics, pipeline, closeCapabilities } = await createCore(config, log);
   const endpoint = new StreamableHttpEndpoint(server, config.server, log, pipeline.authenticator);
   hub.addSource(() => endpoint.sessions.all());
   const websocket = new WebSocketEndpoint(server, config.server, hub, log, pipeline.authenticator);
@@ -65,6 +65,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     websocket.close();
     endpoint.close();
     registry.close();
+    closeCapabilities();
     await http.stop(true);
     await pipeline.close();
   };

@@ -4,6 +4,7 @@
  *   mcp-sidecar [serve] [--config FILE]   start the gateway (Streamable HTTP + WebSocket)
  *   mcp-sidecar stdio [--config FILE]     serve one MCP client over stdin/stdout
  *   mcp-sidecar keys create|list|revoke    manage API keys (src/cli/keys.ts)
+ *   mcp-sidecar plugin new|build|test|inspect   write plugins (src/cli/plugin/)
  */
 import { ConfigError, ENV_PREFIX, loadConfig } from "./config/load.ts";
 import { startGateway } from "./gateway.ts";
@@ -11,6 +12,7 @@ import { createLogger } from "./log.ts";
 import { runKeysCommand } from "./cli/keys.ts";
 import { startStdioGateway } from "./stdio-gateway.ts";
 import { runToolsCommand } from "./cli/tools.ts";
+import { runPluginCommand } from "./cli/plugin/index.ts";
 
 function parseArgs(argv: string[]): { command: string; configFile?: string; rest: string[] } {
   let command = "serve";
@@ -40,6 +42,9 @@ Usage:
                                         review and re-approve tools quarantined by description pinning
   mcp-sidecar keys create --tenant T [--roles a,b] [--name N] | keys list | keys revoke ID
                                         manage API keys (the key is printed once, on creation)
+  mcp-sidecar plugin new NAME --lang rust|js|as | build [DIR] | test [DIR] | inspect FILE.wasm [--json]
+                                        write a tool plugin: scaffold, build offline, test in the sandbox,
+                                        inspect any module (mcp-sidecar plugin --help)
 
 Configuration: a YAML or JSON file (--config or ${ENV_PREFIX}CONFIG), overridden by environment variables
 ${ENV_PREFIX}<SECTION>__<KEY>, e.g. ${ENV_PREFIX}SERVER__PORT=8080 ${ENV_PREFIX}PLUGINS__DIR=./plugins
@@ -49,6 +54,13 @@ async function main(): Promise<number> {
   // `keys` has its own options (--tenant, --roles…), so it is dispatched before the server's parser.
   if (process.argv[2] === "keys") {
     return runKeysCommand(process.argv.slice(3), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  }
+  // `plugin` needs no gateway configuration and has its own options (--lang, --dir, --json).
+  if (process.argv[2] === "plugin") {
+    const code = await runPluginCommand(process.argv.slice(3), { env: process.env, cwd: process.cwd(), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    // process.exit drops output still queued for a pipe: let stdout drain first (as `stdio` does).
+    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+    return code;
   }
   const { command, configFile, rest } = parseArgs(process.argv.slice(2));
   if (command === "help") {

@@ -27,7 +27,7 @@ export interface StdioGateway {
 }
 
 export async function startStdioGateway(config: Config, log: Logger, io: StdioIo): Promise<StdioGateway> {
-  const { registry, server, hub, pipeline } = await createCore(config, log);
+  const { registry, server, hub, pipeline, closeCapabilities } = await createCore(config, log);
   // Load the plugins before reading stdin, so the client's first tools/list already sees them.
   await registry.start(config.plugins.watch);
   log.info("mcp-sidecar serving on stdio", { plugins: registry.plugins().map((p) => p.manifest.name) });
@@ -44,6 +44,7 @@ export async function startStdioGateway(config: Config, log: Logger, io: StdioIo
   const stopRequested = new Promise<void>((resolve) => (stopSignal = resolve));
   const done = Promise.race([transport.done, stopRequested.then(() => transport.stop())]).then(async () => {
     registry.close();
+    closeCapabilities();
     await pipeline.close();
   });
   return {

@@ -3,7 +3,7 @@
  * Every child is tracked and killed when the parent exits, whatever the reason.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { availableParallelism as nproc } from "node:os";
 
 export const BENCH_DIR = join(import.meta.dir, "..");
@@ -41,7 +41,7 @@ export async function runChild(cmd: string[], timeoutMs: number): Promise<{ out:
 export async function startServer(name: string, script: string, env: Record<string, string | undefined>, bunFlags: string[] = []): Promise<Server> {
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) childEnv[k] = v;
-  const proc = Bun.spawn([BUN, ...bunFlags, join(BENCH_DIR, script)], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: childEnv });
+  const proc = Bun.spawn([BUN, ...bunFlags, resolve(BENCH_DIR, script)], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: childEnv });
   children.add(proc);
   const reader = proc.stdout.getReader();
   let text = "";

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -41,6 +41,51 @@ describe("SQLite audit sink", () => {
     expect(JSON.parse(rows[0]!.args as string)).toEqual(a.args);
     expect(JSON.parse(rows[0]!.findings as string)).toEqual(a.findings);
     expect(rows[1]).toMatchObject({ id: b.id, args: null, shadow: null, findings: null, error_code: -32011, outcome: "denied" });
+  });
+});
+
+describe("SQLite audit sink: its writer thread", () => {
+  const dir = mkdtempSync(join(tmpdir(), "audit-sqlite-thread-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const count = async (path: string) => {
+    const { Database } = await import("bun:sqlite");
+    const db = new Database(path, { readonly: true });
+    const n = db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_records").get()!.n;
+    db.close();
+    return n;
+  };
+
+  test("batches posted back to back are all committed, in order, before close returns", async () => {
+    const path = join(dir, "burst.sqlite");
+    const sink = new SqliteAuditSink(path);
+    // 70 rows: two full 32-row statements plus single-row inserts for the rest.
+    const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: b === 0 ? 70 : 3 }, () => record()));
+    const writes = batches.map((b) => sink.write(b));
+    await sink.close();
+    await Promise.all(writes);
+    expect(await count(path)).toBe(73 + 9);
+  });
+
+  test("a database that breaks under it makes write reject with the SQLite error (the writer then spools)", async () => {
+    const path = join(dir, "broken.sqlite");
+    const sink = new SqliteAuditSink(path);
+    await sink.write([record()]);
+    const { Database } = await import("bun:sqlite");
+    const other = new Database(path);
+    other.exec("DROP TABLE audit_records");
+    other.close();
+    // Not `expect(promise).rejects`: in Bun 1.4 it does not deliver Worker messages while it waits.
+    const failed = await sink.write([record()]).catch((err: Error) => err);
+    expect(String(failed)).toContain("no such table: audit_records");
+    await sink.close();
+    const afterClose = await sink.write([record()]).catch((err: Error) => err);
+    expect(String(afterClose)).toContain("audit sink is closed");
+  });
+
+  test("a path that cannot be a database fails at construction (the gateway does not start) instead of at the first write", () => {
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "x");
+    expect(() => new SqliteAuditSink(join(file, "audit.sqlite"))).toThrow(/not-a-dir/);
   });
 });
 

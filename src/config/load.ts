@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { configSchema, type Config } from "./schema.ts";
+import { resolveSecretRefs } from "./secret-refs.ts";
 
 export const ENV_PREFIX = "MCP_SIDECAR_";
 
@@ -71,9 +72,16 @@ export function applyEnvOverrides(base: Record<string, any>, env: Record<string,
   return out;
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** Validates, then resolves secret references (`${env:NAME}` against `env`, `${file:PATH}`). */
+export function validateConfig(input: unknown, source: string, env: Record<string, string | undefined> = {}): Config {
   const result = configSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    try {
+      return { ...result.data, tenants: resolveSecretRefs(result.data.tenants, env) };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration (${source}): ${(err as Error).message}`);
+    }
+  }
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   throw new ConfigError(`invalid configuration (${source}):\n${lines.join("\n")}`);
 }
@@ -91,5 +99,5 @@ export async function loadConfig(opts: { file?: string; env: Record<string, stri
     fromFile = (parsed ?? {}) as Record<string, any>;
   }
   const merged = applyEnvOverrides(fromFile, opts.env);
-  return validateConfig(merged, opts.file ? `${opts.file} + environment` : "environment");
+  return validateConfig(merged, opts.file ? `${opts.file} + environment` : "environment", opts.env);
 }

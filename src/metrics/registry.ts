@@ -35,8 +35,16 @@ interface Metric {
   render(): string;
 }
 
+/** One labelled series of a Counter, resolved once by its owner so an increment is `value += by`. */
+export class CounterCell {
+  value = 0;
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
 export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
+  private readonly cells = new Map<string, CounterCell>();
   private readonly keys: LabelKeys;
   constructor(
     readonly name: string,
@@ -45,16 +53,27 @@ export class Counter implements Metric {
   ) {
     this.keys = new LabelKeys(labelNames);
   }
-  inc(labels: Labels = {}, by = 1): void {
+  /**
+   * The series for these labels, to keep and increment directly: for hot-path owners whose label values
+   * are known ahead (a tool, an outcome). Saves building and hashing a key per increment (measured 2–4 µs
+   * per tools/call). The series is listed (at 0) from the moment it is resolved, so owners resolve a cell
+   * when its first increment is due.
+   */
+  cell(labels: Labels = {}): CounterCell {
     const key = this.keys.key(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, (cell = new CounterCell()));
+    return cell;
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    this.cell(labels).value += by;
   }
   get(labels: Labels = {}): number {
-    return this.values.get(this.keys.key(labels)) ?? 0;
+    return this.cells.get(this.keys.key(labels))?.value ?? 0;
   }
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
-    for (const [key, value] of this.values) out += `${this.name}${key ? `{${key}}` : ""} ${value}\n`;
+    for (const [key, cell] of this.cells) out += `${this.name}${key ? `{${key}}` : ""} ${cell.value}\n`;
     return out;
   }
 }
@@ -80,8 +99,49 @@ export class CallbackGauge implements Metric {
   }
 }
 
+/** A counter kept by its owner as plain numbers (no labelled increment on the hot path), read at scrape time. */
+export class CallbackCounter implements Metric {
+  private readonly keys: LabelKeys;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    private readonly collect: () => Iterable<[Labels, number]>,
+  ) {
+    this.keys = new LabelKeys(labelNames);
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
+    for (const [labels, value] of this.collect()) {
+      const key = this.keys.key(labels);
+      out += `${this.name}${key ? `{${key}}` : ""} ${value}\n`;
+    }
+    return out;
+  }
+}
+
+/** One labelled series of a Histogram, resolved once by its owner (see Counter.cell). */
+export class HistogramCell {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(private readonly buckets: readonly number[]) {
+    this.counts = new Array(buckets.length).fill(0);
+  }
+  observe(value: number): void {
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= this.buckets[i]!) {
+        this.counts[i]!++;
+        break;
+      }
+    }
+    this.sum += value;
+    this.count++;
+  }
+}
+
 export class Histogram implements Metric {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  private readonly series = new Map<string, HistogramCell>();
   private readonly keys: LabelKeys;
   constructor(
     readonly name: string,
@@ -91,18 +151,15 @@ export class Histogram implements Metric {
   ) {
     this.keys = new LabelKeys(labelNames);
   }
-  observe(labels: Labels, value: number): void {
+  /** The series for these labels, to keep and observe directly (see Counter.cell). */
+  cell(labels: Labels): HistogramCell {
     const key = this.keys.key(labels);
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (value <= this.buckets[i]!) {
-        s.counts[i]!++;
-        break;
-      }
-    }
-    s.sum += value;
-    s.count++;
+    if (!s) this.series.set(key, (s = new HistogramCell(this.buckets)));
+    return s;
+  }
+  observe(labels: Labels, value: number): void {
+    this.cell(labels).observe(value);
   }
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;

@@ -20,6 +20,7 @@ import type { StorageConfig } from "../storage/config.ts";
 import type { ApiKeyStore } from "../ports/api-key-store.ts";
 import type { PinStore } from "../ports/pin-store.ts";
 import type { OpenAuditSink } from "../ports/audit-sink.ts";
+import type { OpenRateLimitStore } from "../ports/rate-limit-store.ts";
 import { createPolicyStage } from "./policy/index.ts";
 
 /** Storage adapters, injected so that pipeline code depends on ports only (src/ports), never on adapters. */
@@ -27,6 +28,8 @@ export interface PipelineStores {
   openKeyStore(storage: StorageConfig): Promise<ApiKeyStore>;
   openPinStore(storage: StorageConfig): Promise<PinStore>;
   openAuditSink: OpenAuditSink;
+  /** Shared rate-limit buckets (Redis), opened only when `rateLimit.redis` is configured. */
+  openRateLimitStore: OpenRateLimitStore;
 }
 
 export interface PipelineDeps {
@@ -66,7 +69,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<BuiltPipeline> 
 
   // Rate limit (src/pipeline/ratelimit): budgets per tenant/principal/tool, local or shared through Redis;
   // no stage at all when no budget is configured.
-  const rateLimit = await createRateLimitStage(deps);
+  const rateLimit = await createRateLimitStage({ ...deps, openStore: deps.stores.openRateLimitStore });
   if (rateLimit.stage) stages.rateLimit = rateLimit.stage;
   closers.push(rateLimit.close);
 

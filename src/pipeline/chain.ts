@@ -60,29 +60,81 @@ export class Chain {
     return [...new Set([...this.onRequest, ...this.onResponse, ...this.onComplete].map((s) => s.name))];
   }
 
-  /** Runs the stages around `execute`; resolves to the (possibly redacted) result or throws a GatewayError. */
+  /** Runs the stages around `execute`; resolves to the (possibly redacted) result or rejects with a GatewayError. */
   async run(call: Call, execute: (call: Call) => Promise<unknown> | unknown): Promise<unknown> {
-    let failure: unknown;
+    return this.runNow(call, execute);
+  }
+
+  /**
+   * As `run`, but while every stage and `execute` answer synchronously, so does this: the result is returned
+   * (or the failure thrown) in the same tick. The first promise switches to the async continuation from
+   * exactly that step, so no stage runs twice. Why: an async function per call costs a promise and a tick
+   * even when nothing waits, measured as a visible share of a bare tools/call (bench/RESULTS.md, "Edge and
+   * call path"). The server uses this one.
+   */
+  runNow(call: Call, execute: (call: Call) => Promise<unknown> | unknown): unknown {
     try {
-      for (const stage of this.onRequest) {
-        let outcome = stage.onRequest!(call);
-        if (outcome instanceof Promise) outcome = await outcome;
-        if (outcome.kind === "reject") throw reject(call, outcome);
-        if (outcome.kind === "mutate") call.args = outcome.value as Record<string, unknown>;
+      for (let i = 0; i < this.onRequest.length; i++) {
+        const outcome = this.onRequest[i]!.onRequest!(call);
+        if (outcome instanceof Promise) return this.settled(call, this.resumeRequest(call, execute, i, outcome));
+        applyRequest(call, outcome);
       }
-      call.result = await execute(call);
-      for (const stage of this.onResponse) {
-        let outcome = stage.onResponse!(call);
-        if (outcome instanceof Promise) outcome = await outcome;
-        if (outcome.kind === "reject") throw reject(call, outcome);
-        if (outcome.kind === "mutate") call.result = outcome.value;
+      const result = execute(call);
+      if (result instanceof Promise) return this.settled(call, this.resumeExecute(call, result));
+      call.result = result;
+      for (let i = 0; i < this.onResponse.length; i++) {
+        const outcome = this.onResponse[i]!.onResponse!(call);
+        if (outcome instanceof Promise) return this.settled(call, this.resumeResponse(call, i, outcome));
+        applyResponse(call, outcome);
       }
     } catch (err) {
-      failure = err;
-      if (!call.error) {
-        call.error = err instanceof GatewayError ? err : new GatewayError("internal", "Internal error");
-        if (call.outcome === "ok") call.outcome = err instanceof GatewayError ? err.kind : "internal";
-      }
+      return this.complete(call, err);
+    }
+    return this.complete(call, undefined);
+  }
+
+  /** Continues from request stage `i`, whose outcome is pending. */
+  private async resumeRequest(call: Call, execute: (call: Call) => Promise<unknown> | unknown, i: number, pending: Promise<Outcome>): Promise<void> {
+    applyRequest(call, await pending);
+    for (let k = i + 1; k < this.onRequest.length; k++) {
+      let outcome = this.onRequest[k]!.onRequest!(call);
+      if (outcome instanceof Promise) outcome = await outcome;
+      applyRequest(call, outcome);
+    }
+    await this.resumeExecute(call, execute(call));
+  }
+
+  private async resumeExecute(call: Call, pending: Promise<unknown> | unknown): Promise<void> {
+    call.result = await pending;
+    for (let k = 0; k < this.onResponse.length; k++) {
+      let outcome = this.onResponse[k]!.onResponse!(call);
+      if (outcome instanceof Promise) outcome = await outcome;
+      applyResponse(call, outcome);
+    }
+  }
+
+  /** Continues from response stage `i`, whose outcome is pending. */
+  private async resumeResponse(call: Call, i: number, pending: Promise<Outcome>): Promise<void> {
+    applyResponse(call, await pending);
+    for (let k = i + 1; k < this.onResponse.length; k++) {
+      let outcome = this.onResponse[k]!.onResponse!(call);
+      if (outcome instanceof Promise) outcome = await outcome;
+      applyResponse(call, outcome);
+    }
+  }
+
+  private settled(call: Call, work: Promise<void>): Promise<unknown> {
+    return work.then(
+      () => this.complete(call, undefined),
+      (err) => this.complete(call, err),
+    );
+  }
+
+  /** Records a failure, runs onComplete, waits for a durable audit record if there is one; then answers. */
+  private complete(call: Call, failure: unknown): unknown {
+    if (failure !== undefined && !call.error) {
+      call.error = failure instanceof GatewayError ? failure : new GatewayError("internal", "Internal error");
+      if (call.outcome === "ok") call.outcome = failure instanceof GatewayError ? failure.kind : "internal";
     }
     call.durationMs = performance.now() - call.t0;
     for (const stage of this.onComplete) {
@@ -92,10 +144,25 @@ export class Chain {
         // onComplete must not throw; a broken audit sink reports itself, it does not fail the call.
       }
     }
-    if (call.durable) await call.durable;
+    if (call.durable) {
+      return call.durable.then(() => {
+        if (failure !== undefined) throw failure;
+        return call.result;
+      });
+    }
     if (failure !== undefined) throw failure;
     return call.result;
   }
+}
+
+function applyRequest(call: Call, outcome: Outcome): void {
+  if (outcome.kind === "reject") throw reject(call, outcome);
+  if (outcome.kind === "mutate") call.args = outcome.value as Record<string, unknown>;
+}
+
+function applyResponse(call: Call, outcome: Outcome): void {
+  if (outcome.kind === "reject") throw reject(call, outcome);
+  if (outcome.kind === "mutate") call.result = outcome.value;
 }
 
 function reject(call: Call, outcome: Extract<Outcome, { kind: "reject" }>): GatewayError {

@@ -64,7 +64,11 @@ export interface CallSource {
 
 /** The per-request record: created by the server, filled by the stages, written out by audit. */
 export class Call {
-  readonly id = crypto.randomUUID();
+  private uuid: string | undefined;
+  /** Unique id of this call (audit row, logs); made when first read: a call no stage records needs none. */
+  get id(): string {
+    return (this.uuid ??= crypto.randomUUID());
+  }
   readonly startedAt = Date.now();
   readonly t0 = performance.now();
   readonly method: string;

@@ -7,8 +7,9 @@ import { loggerAsConsole, type Logger } from "../log.ts";
 import { pluginLimitsSchema, type PluginLimits } from "../sandbox/limits.ts";
 import { ProcessRuntime } from "../sandbox/process/runtime.ts";
 import { InProcessRuntime, type PluginRuntime, type SandboxObserver } from "../sandbox/runtime.ts";
-import { detectAbi, PluginProvider } from "./abi/provider.ts";
-import { userHostFunctions, type HostBridge } from "./abi/host-functions.ts";
+import { detectAbi, PluginProvider, type TenantSettingsLookup } from "./abi/provider.ts";
+import { LOCAL_TARGET, userHostFunctions, type HostBridge } from "./abi/host-functions.ts";
+import { capabilityHostOps, type CapabilityResources } from "../capabilities/index.ts";
 import { describeManifestError, manifestSchema, type PluginManifest } from "./manifest.ts";
 import type { PluginOffer } from "./types.ts";
 
@@ -33,6 +34,10 @@ export interface LoaderContext {
   log: Logger;
   observer?: SandboxObserver;
   notifier: Pick<HostBridge, "notifyListChanged" | "notifyResourceUpdated">;
+  /** The operator's per-tenant plugin values (config, secrets) and limits (the `tenants` config section). */
+  tenants?: TenantSettingsLookup;
+  /** Gateway-side resources of the capabilities plugins may be granted (the kv store...). */
+  capabilities?: CapabilityResources;
 }
 
 /** Reads the manifest and module bytes; cheap, so the watcher can fingerprint a folder before loading it. */
@@ -62,6 +67,14 @@ export async function readPluginFolder(dir: string): Promise<{ manifest: PluginM
 export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<LoadedPlugin> {
   const { manifest, bytes, fingerprint } = await readPluginFolder(dir);
   const limits = pluginLimitsSchema.parse({ ...ctx.defaults, ...manifest.limits });
+  const granted = Object.keys(manifest.grants);
+  if (manifest.isolation === "process" && granted.length) {
+    // Capability host functions run in the gateway process and are not relayed to plugin children yet.
+    throw new PluginLoadError(`${manifest.name}: grants (${granted.join(", ")}) are not available with "isolation": "process"; use "inline" or remove the grants`);
+  }
+  const hostOps = await capabilityHostOps(manifest.name, manifest.grants, ctx.capabilities ?? {}, ctx.log.child({ plugin: manifest.name })).catch((err) => {
+    throw new PluginLoadError(`${manifest.name}: ${(err as Error).message}`);
+  });
   let runtime: PluginRuntime;
   try {
     // Untrusted plugins run in child processes that can be SIGKILLed (src/sandbox/process).
@@ -71,7 +84,7 @@ export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<Loade
       limits,
       config: manifest.config,
       allowedHosts: manifest.allowedHosts,
-      hostFunctions: userHostFunctions,
+      hostFunctions: (imports) => userHostFunctions(imports, LOCAL_TARGET, hostOps),
       logger: loggerAsConsole(ctx.log.child({ plugin: manifest.name })),
       observer: ctx.observer,
     });
@@ -85,7 +98,7 @@ export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<Loade
         `${manifest.name}: exports neither the mcp.run servlet ABI (describe + call) nor the hyper-mcp ABI (list_tools, call_tool); it exports: ${runtime.exports.join(", ") || "nothing"}`,
       );
     }
-    const provider = new PluginProvider(manifest.name, manifest.risk, manifest.tags, abi, runtime, ctx.notifier);
+    const provider = new PluginProvider(manifest.name, manifest.risk, manifest.tags, abi, runtime, ctx.notifier, ctx.tenants);
     const offer = await provider.describe().catch((err) => {
       throw new PluginLoadError(`${manifest.name}: listing its tools failed: ${(err as Error).message}`);
     });

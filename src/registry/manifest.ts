@@ -3,6 +3,7 @@
  * Validated with zod so a bad manifest is rejected with the field named, without stopping other plugins.
  */
 import { z } from "zod";
+import { grantsSchema } from "../capabilities/index.ts";
 import { pluginLimitsOverrideSchema } from "../sandbox/limits.ts";
 
 export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -26,6 +27,8 @@ export const manifestSchema = z.object({
   config: z.record(z.string(), z.string()).default({}),
   /** `process` runs the plugin in child processes killed with SIGKILL on deadline (untrusted code). */
   isolation: z.enum(["inline", "process"]).default("inline"),
+  /** Capabilities (src/capabilities): host functions such as fs_read or kv_get, each bounded by its grant. */
+  grants: grantsSchema.default({}),
 });
 export type PluginManifest = z.infer<typeof manifestSchema>;
 

@@ -43,7 +43,8 @@ export interface McpProvider {
   /** From the plugin's manifest: what policy, firewall and audit key their defaults on. */
   readonly risk: RiskLevel;
   readonly tags: readonly string[];
-  callTool(name: string, args: Record<string, unknown> | undefined, scope: RequestScope): Promise<CallToolResult>;
+  /** May return the result itself when it is ready at once (an in-process plugin that did not wait). */
+  callTool(name: string, args: Record<string, unknown> | undefined, scope: RequestScope): CallToolResult | Promise<CallToolResult>;
   readResource(uri: string, scope: RequestScope): Promise<ReadResourceResult>;
   getPrompt(name: string, args: Record<string, string> | undefined, scope: RequestScope): Promise<GetPromptResult>;
   complete(params: CompleteParams, scope: RequestScope): Promise<CompleteResult>;

@@ -19,6 +19,10 @@ export interface CallStateOptions {
   signal?: AbortSignal;
   /** Host-function context for the MCP ABIs (progress, logging, sampling...). Opaque to the sandbox core. */
   bridge?: unknown;
+  /** The calling tenant's values, read by `config_get` before the manifest's (src/config/tenants.ts). */
+  config?: Readonly<Record<string, string>>;
+  /** The calling tenant: Extism variables are kept apart per tenant ("" when no principal, e.g. at load). */
+  tenant?: string;
 }
 
 export class CallState {
@@ -34,11 +38,15 @@ export class CallState {
   failure: SandboxError | null = null;
   readonly signal: AbortSignal | undefined;
   readonly bridge: unknown;
+  readonly config: Readonly<Record<string, string>> | undefined;
+  readonly tenant: string;
 
   constructor(readonly opts: CallStateOptions) {
     this.deadline = this.startedAt + opts.timeoutMs;
     this.signal = opts.signal;
     this.bridge = opts.bridge;
+    this.config = opts.config;
+    this.tenant = opts.tenant ?? "";
   }
 
   /** Throws the reason the call must stop, if there is one. Cheap enough for every checkpoint. */

@@ -48,6 +48,11 @@ export class InstancePool<T extends { close(): unknown } = SandboxInstance> {
     }
   }
 
+  /** An idle instance right now, or undefined (then use acquire): saves a promise and a tick per call. */
+  tryAcquire(): T | undefined {
+    return this.closed ? undefined : this.idle.pop();
+  }
+
   acquire(): Promise<T> {
     if (this.closed) return Promise.reject(new SandboxError("unavailable", `plugin "${this.pluginName}" was unloaded`));
     const instance = this.idle.pop();

@@ -13,7 +13,17 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Context for ABI host functions (progress, logging, sampling) of this call. */
   bridge?: unknown;
+  /** The calling tenant's config values and secrets, over the manifest's (src/config/tenants.ts). */
+  config?: Readonly<Record<string, string>>;
+  /** The calling tenant (Extism variables are kept per tenant). */
+  tenant?: string;
+  /** A lower wall-clock limit for this call than the plugin's own (a tenant's share); never a higher one. */
+  timeoutMs?: number;
 }
+
+/** The plugin's timeout, or the call's lower one. */
+export const effectiveTimeoutMs = (limitMs: number, runOpts: RunOptions): number =>
+  runOpts.timeoutMs !== undefined && runOpts.timeoutMs < limitMs ? runOpts.timeoutMs : limitMs;
 
 export interface RunResult {
   output: Uint8Array | null;
@@ -27,7 +37,8 @@ export interface SandboxObserver {
 
 export interface PluginRuntime {
   readonly exports: readonly string[];
-  run(exportName: string, input: Uint8Array | string, opts?: RunOptions): Promise<RunResult>;
+  /** Failures always reject; a result may come back as a plain value when the call never waited (in-process). */
+  run(exportName: string, input: Uint8Array | string, opts?: RunOptions): RunResult | Promise<RunResult>;
   stats(): PoolStats;
   close(): void;
 }
@@ -77,32 +88,63 @@ export class InProcessRuntime implements PluginRuntime {
     return new InProcessRuntime(compiled, pool, opts);
   }
 
-  async run(exportName: string, input: Uint8Array | string, runOpts: RunOptions = {}): Promise<RunResult> {
+  /**
+   * Resolves to the call's result; failures always reject. When an instance is idle and the guest finishes
+   * without suspending (the usual call), the result is returned as it is, not as a promise: the instance
+   * goes back to the pool in the same tick, and the caller skips an await (SandboxInstance.call says why).
+   */
+  run(exportName: string, input: Uint8Array | string, runOpts: RunOptions = {}): RunResult | Promise<RunResult> {
     const started = performance.now();
-    let instance: SandboxInstance | undefined;
-    let failure: SandboxFailure | null = null;
+    if (runOpts.signal?.aborted) return this.failed(started, undefined, undefined, new SandboxError("cancelled", "the call was cancelled by the client"));
+    const idle = this.pool.tryAcquire();
+    if (idle) return this.runOn(idle, exportName, input, runOpts, started);
+    return this.pool.acquire().then(
+      (instance) => this.runOn(instance, exportName, input, runOpts, started),
+      (err) => this.failed(started, undefined, undefined, err),
+    );
+  }
+
+  private runOn(instance: SandboxInstance, exportName: string, input: Uint8Array | string, runOpts: RunOptions, started: number): RunResult | Promise<RunResult> {
     let state: CallState | undefined;
+    let outcome: ReturnType<SandboxInstance["call"]>;
     try {
-      if (runOpts.signal?.aborted) throw new SandboxError("cancelled", "the call was cancelled by the client");
-      instance = await this.pool.acquire();
+      const limitMs = effectiveTimeoutMs(this.opts.limits.timeoutMs, runOpts);
       state = new CallState({
-        timeoutMs: Math.max(1, this.opts.limits.timeoutMs - (performance.now() - started)),
-        limitMs: this.opts.limits.timeoutMs,
+        timeoutMs: Math.max(1, limitMs - (performance.now() - started)),
+        limitMs,
         maxHostBytes: memoryPages(this.opts.limits) * WASM_PAGE_BYTES,
         fuelBudget: this.opts.limits.fuel,
         signal: runOpts.signal,
         bridge: runOpts.bridge,
+        config: runOpts.config,
+        tenant: runOpts.tenant,
       });
-      const { output } = await instance.call(exportName, input, state);
-      return { output, fuelUsed: state.fuelUsed, durationMs: performance.now() - started };
+      outcome = instance.call(exportName, input, state);
     } catch (err) {
-      const error = err instanceof SandboxError ? err : new SandboxError("trap", (err as Error).message);
-      failure = error.failure;
-      throw error;
-    } finally {
-      if (instance) this.pool.release(instance, failure === null || !poisonsInstance(failure));
-      this.opts.observer?.onCall(this.opts.name, performance.now() - started, state?.fuelUsed ?? 0, failure);
+      return this.failed(started, instance, state, err);
     }
+    const done = state;
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        ({ output }) => this.succeeded(started, instance, done, output),
+        (err) => this.failed(started, instance, done, err),
+      );
+    }
+    return this.succeeded(started, instance, done, outcome.output);
+  }
+
+  private succeeded(started: number, instance: SandboxInstance, state: CallState, output: Uint8Array | null): RunResult {
+    const durationMs = performance.now() - started;
+    this.pool.release(instance, true);
+    this.opts.observer?.onCall(this.opts.name, durationMs, state.fuelUsed, null);
+    return { output, fuelUsed: state.fuelUsed, durationMs };
+  }
+
+  private failed(started: number, instance: SandboxInstance | undefined, state: CallState | undefined, err: unknown): Promise<never> {
+    const error = err instanceof SandboxError ? err : new SandboxError("trap", (err as Error).message);
+    if (instance) this.pool.release(instance, !poisonsInstance(error.failure));
+    this.opts.observer?.onCall(this.opts.name, performance.now() - started, state?.fuelUsed ?? 0, error.failure);
+    return Promise.reject(error);
   }
 
   stats(): PoolStats {

@@ -74,32 +74,53 @@ export class McpServer {
   /**
    * Handles one request through the hot-path chain (src/pipeline/chain.ts); resolves to its result or
    * throws a GatewayError. The principal comes from authentication at the edge.
+   *
+   * Returns the result itself when every step finished at once (no stage and no plugin call waited), else a
+   * promise; a failure may then also be thrown synchronously. Why not always a promise: on a bare tools/call
+   * the async layers between the edge and the plugin measured as a large share of the gateway's CPU
+   * (bench/RESULTS.md, "Edge and call path").
    */
-  async handleRequest(
+  handleRequest(
     request: JsonRpcRequest,
     session: Session,
     channel: OutboundChannel,
     principal: Principal = session.principal ?? ANONYMOUS,
     source: CallSource = DEFAULT_SOURCE,
-  ): Promise<unknown> {
+  ): unknown {
     const controller = session.beginRequest(request.id);
-    const call = new Call(request, session, principal, source);
-    const scope: RequestScope = {
-      session,
-      requestId: request.id,
-      signal: controller.signal,
-      meta: optionalObject(request.params, "_meta"),
-      channel: this.screened(channel, call),
-      usage: call,
-      principal,
-    };
-    const catalog = this.opts.catalog();
-    call.target = resolveTarget(request, catalog);
+    let result: unknown;
     try {
-      return await this.chain.run(call, () => this.dispatch(request, scope, catalog, call));
-    } finally {
+      const call = new Call(request, session, principal, source);
+      const scope: RequestScope = {
+        session,
+        requestId: request.id,
+        signal: controller.signal,
+        meta: optionalObject(request.params, "_meta"),
+        channel: this.screened(channel, call),
+        usage: call,
+        principal,
+      };
+      const catalog = this.opts.catalog();
+      call.target = resolveTarget(request, catalog);
+      result = this.chain.runNow(call, () => this.dispatch(request, scope, catalog, call));
+    } catch (err) {
       session.endRequest(request.id);
+      throw err;
     }
+    if (!(result instanceof Promise)) {
+      session.endRequest(request.id);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        session.endRequest(request.id);
+        return value;
+      },
+      (err) => {
+        session.endRequest(request.id);
+        throw err;
+      },
+    );
   }
 
   /** The request's channel with its notifications passed through output DLP, when DLP is on. */
@@ -194,7 +215,8 @@ export class McpServer {
     }
   }
 
-  private async callTool(catalog: CatalogView, scope: RequestScope, call: Call): Promise<CallToolResult> {
+  /** The tool's result: a plain value when the provider answered at once, else a promise (handleRequest says why). */
+  private callTool(catalog: CatalogView, scope: RequestScope, call: Call): CallToolResult | Promise<CallToolResult> {
     const started = performance.now();
     const name = requireString(call.request.params, "name");
     const entry = catalog.tool(name);
@@ -204,27 +226,43 @@ export class McpServer {
       throw new GatewayError("invalid_params", `Unknown tool: ${name}`);
     }
     // The arguments as the firewall left them (it may have normalised them).
-    const args = call.args;
-    let outcome: ToolOutcome = "ok";
+    let result: CallToolResult | Promise<CallToolResult>;
     try {
-      const result = await entry.provider.callTool(name, args, scope);
-      if (result.isError) outcome = "tool_error";
-      return result;
+      result = entry.provider.callTool(name, call.args, scope);
     } catch (err) {
-      if (scope.signal.aborted) {
-        outcome = "cancelled";
-        throw new GatewayError("cancelled", "Request cancelled");
-      }
-      if (err instanceof SandboxError) {
-        // A failing tool is a result the model can read and react to, not a protocol error.
-        outcome = err.failure;
-        return { content: [{ type: "text", text: `Tool "${name}" failed: ${err.message}` }], isError: true };
-      }
-      throw err;
-    } finally {
-      call.outcome = outcome;
-      this.opts.observer?.onToolCall(name, outcome, performance.now() - started);
+      return this.toolFailed(name, scope, call, started, err);
     }
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => this.toolDone(name, call, started, r.isError ? "tool_error" : "ok", r),
+        (err) => this.toolFailed(name, scope, call, started, err),
+      );
+    }
+    return this.toolDone(name, call, started, result.isError ? "tool_error" : "ok", result);
+  }
+
+  private toolDone<T>(name: string, call: Call, started: number, outcome: ToolOutcome, result: T): T {
+    call.outcome = outcome;
+    this.opts.observer?.onToolCall(name, outcome, performance.now() - started);
+    return result;
+  }
+
+  /** A failed tool call: a result the model can read for sandbox failures, a thrown GatewayError otherwise. */
+  private toolFailed(name: string, scope: RequestScope, call: Call, started: number, err: unknown): CallToolResult {
+    if (scope.signal.aborted) {
+      this.toolDone(name, call, started, "cancelled", undefined);
+      throw new GatewayError("cancelled", "Request cancelled");
+    }
+    if (err instanceof SandboxError) {
+      // A failing tool is a result the model can read and react to, not a protocol error.
+      return this.toolDone(name, call, started, err.failure, {
+        content: [{ type: "text", text: `Tool "${name}" failed: ${err.message}` }],
+        isError: true,
+      });
+    }
+    // Anything else is the gateway's own bug, not the tool's: counted with outcome "ok", then rethrown.
+    this.toolDone(name, call, started, "ok", undefined);
+    throw err;
   }
 
   private complete(catalog: CatalogView, scope: RequestScope, params: Record<string, unknown> | undefined): Promise<unknown> {

@@ -37,11 +37,12 @@ export class SessionStore<S extends Session = Session> {
   get(id: string): S | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
-    if (Date.now() - session.lastActive > this.idleTimeoutMs) {
+    const now = Date.now(); // read once: this runs on every request
+    if (now - session.lastActive > this.idleTimeoutMs) {
       this.delete(id);
       return undefined;
     }
-    session.touch();
+    session.lastActive = now;
     return session;
   }
 

@@ -6,7 +6,11 @@ import type { OutboundChannel, Session } from "../session/session.ts";
 import type { Logger } from "../log.ts";
 import type { CallSource, Principal } from "../pipeline/types.ts";
 
-export async function answerRequest(
+/**
+ * The response to `request`: the value itself when the server answered at once (server.handleRequest says
+ * why), else a promise of it. Never throws: a failure becomes its JSON-RPC error response.
+ */
+export function answerRequest(
   server: McpServer,
   session: Session,
   request: JsonRpcRequest,
@@ -14,11 +18,23 @@ export async function answerRequest(
   log: Logger,
   principal: Principal,
   source: CallSource,
-): Promise<JsonRpcResponse> {
+): JsonRpcResponse | Promise<JsonRpcResponse> {
+  let result: unknown;
   try {
-    return resultResponse(request.id, await server.handleRequest(request, session, channel, principal, source));
+    result = server.handleRequest(request, session, channel, principal, source);
   } catch (err) {
-    if (!(err instanceof GatewayError)) log.error("request failed", { method: request.method, error: String((err as Error)?.stack ?? err) });
-    return errorResponse(request.id, toJsonRpcError(err));
+    return failed(request, err, log);
   }
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => resultResponse(request.id, value),
+      (err) => failed(request, err, log),
+    );
+  }
+  return resultResponse(request.id, result);
+}
+
+function failed(request: JsonRpcRequest, err: unknown, log: Logger): JsonRpcResponse {
+  if (!(err instanceof GatewayError)) log.error("request failed", { method: request.method, error: String((err as Error)?.stack ?? err) });
+  return errorResponse(request.id, toJsonRpcError(err));
 }

@@ -131,7 +131,7 @@ export class JsonRpcConnection {
     const session = this.session!;
     switch (m.kind) {
       case "request": {
-        const work = answerRequest(this.server, session, m.message, this.channel, this.log, this.opts.principal, this.opts.source).then(reply);
+        const work = Promise.resolve(answerRequest(this.server, session, m.message, this.channel, this.log, this.opts.principal, this.opts.source)).then(reply);
         this.inflight.add(work);
         void work.finally(() => this.inflight.delete(work));
         return;

@@ -37,11 +37,19 @@ function hostnameOf(hostHeader: string): string {
 
 export function makeHostCheck(bindHost: string, allowedHosts: readonly string[]): (host: string | null) => boolean {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
-  const enforce = isLoopbackName(bindHost.toLowerCase()) || allowed.size > 0;
+  const loopbackBind = isLoopbackName(bindHost.toLowerCase());
+  const enforce = loopbackBind || allowed.size > 0;
+  // Clients send the same Host on every request: the last verdict is remembered, so the hot path compares
+  // one string instead of parsing the header each time.
+  let lastHost: string | null = null;
+  let lastVerdict = false;
   return (host) => {
     if (!enforce) return true;
     if (host === null) return false;
+    if (host === lastHost) return lastVerdict;
     const name = hostnameOf(host);
-    return allowed.has(name) || (isLoopbackName(bindHost.toLowerCase()) && isLoopbackName(name));
+    lastVerdict = allowed.has(name) || (loopbackBind && isLoopbackName(name));
+    lastHost = host;
+    return lastVerdict;
   };
 }

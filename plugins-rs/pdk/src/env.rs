@@ -29,6 +29,7 @@ extern "C" {
 
     pub fn http_request(request: u64, body: u64) -> u64;
     pub fn http_status_code() -> i32;
+    pub fn http_headers() -> u64;
 
     pub fn log_trace(handle: u64);
     pub fn log_debug(handle: u64);

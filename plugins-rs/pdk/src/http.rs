@@ -33,6 +33,9 @@ impl Request {
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The host answered but kept the body back: it was larger than the
+    /// plugin may receive (mcp-sidecar: the manifest's `limits.maxOutputBytes`).
+    pub body_over_limit: bool,
 }
 
 /// Performs `request` with an optional body. A host refusal (host not
@@ -51,6 +54,8 @@ pub fn send(request: &Request, body: Option<&[u8]>) -> Result<Response, Error> {
     if status <= 0 && res == 0 {
         return Err(Error::new(format!("http request to {} was refused by the host", request.url)));
     }
+    // A response always has a body block, empty or not; none with a status
+    // set means the host dropped a body over its size cap.
     let body = match Block::from_handle(res) {
         Some(block) => {
             let bytes = block.to_vec();
@@ -59,5 +64,21 @@ pub fn send(request: &Request, body: Option<&[u8]>) -> Result<Response, Error> {
         }
         None => Vec::new(),
     };
-    Ok(Response { status: status as u16, body })
+    Ok(Response { status: status as u16, body, body_over_limit: res == 0 })
+}
+
+/// The headers of the last response (lower-case names), as the host reports
+/// them; empty if the host does not (the Extism SDK unless configured to).
+pub fn last_headers() -> serde_json::Map<String, serde_json::Value> {
+    let handle = unsafe { env::http_headers() };
+    let block = match Block::from_handle(handle) {
+        Some(block) => block,
+        None => return serde_json::Map::new(),
+    };
+    let bytes = block.to_vec();
+    block.free();
+    match serde_json::from_slice(&bytes) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
 }

@@ -26,6 +26,10 @@ pub mod content;
 pub mod tool;
 pub mod host;
 pub mod abi;
+pub mod capability;
+pub mod fs;
+pub mod kv;
+pub mod sql;
 
 pub use serde_json::{self, json, Map, Value};
 pub use tool::{Call, CallToolResult, Context, Tool};

@@ -14,6 +14,18 @@ export interface WriterState {
   unavailable(): boolean;
 }
 
+interface Group {
+  tenant: string;
+  method: string;
+  tool: string;
+  outcome: string;
+  calls: number;
+  fuel: number;
+  bytesIn: number;
+  bytesOut: number;
+  ms: number;
+}
+
 export class AuditMetering {
   private readonly calls: Counter;
   private readonly fuel: Counter;
@@ -38,13 +50,30 @@ export class AuditMetering {
     );
   }
 
-  meter(r: AuditRecord): void {
-    const tool = r.tool ?? "";
-    this.calls.inc({ tenant: r.tenant, method: r.method, tool, outcome: r.outcome });
-    if (r.fuelUsed) this.fuel.inc({ tenant: r.tenant, tool }, r.fuelUsed);
-    this.bytes.inc({ tenant: r.tenant, tool, direction: "in" }, r.bytesIn);
-    this.bytes.inc({ tenant: r.tenant, tool, direction: "out" }, r.bytesOut);
-    this.duration.inc({ tenant: r.tenant, tool }, r.durationMs / 1000);
+  /**
+   * Meters a batch: records are summed per (tenant, method, tool, outcome) first, so a batch of calls to
+   * the same tool costs five counter updates instead of five per record (each update builds a label key).
+   */
+  meterAll(records: readonly AuditRecord[]): void {
+    const groups = new Map<string, Group>();
+    for (const r of records) {
+      const tool = r.tool ?? "";
+      const key = `${r.tenant}\u0000${r.method}\u0000${tool}\u0000${r.outcome}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { tenant: r.tenant, method: r.method, tool, outcome: r.outcome, calls: 0, fuel: 0, bytesIn: 0, bytesOut: 0, ms: 0 }));
+      g.calls++;
+      g.fuel += r.fuelUsed;
+      g.bytesIn += r.bytesIn;
+      g.bytesOut += r.bytesOut;
+      g.ms += r.durationMs;
+    }
+    for (const g of groups.values()) {
+      this.calls.inc({ tenant: g.tenant, method: g.method, tool: g.tool, outcome: g.outcome }, g.calls);
+      if (g.fuel) this.fuel.inc({ tenant: g.tenant, tool: g.tool }, g.fuel);
+      this.bytes.inc({ tenant: g.tenant, tool: g.tool, direction: "in" }, g.bytesIn);
+      this.bytes.inc({ tenant: g.tenant, tool: g.tool, direction: "out" }, g.bytesOut);
+      this.duration.inc({ tenant: g.tenant, tool: g.tool }, g.ms / 1000);
+    }
   }
 
   counted(fate: RecordFate, n: number): void {

@@ -216,5 +216,33 @@ describe("metering", () => {
     expect(text).toContain(`mcp_tenant_bytes_total{tenant="acme",tool="echo",direction="out"} ${JSON.stringify(call.result).length}`);
     expect(text).toContain('mcp_tenant_call_duration_seconds_total{tenant="acme",tool="echo"} 0.002');
   });
+
+  test("a batch mixing tenants, tools and outcomes is summed per label set", async () => {
+    const { writer, registry, sink } = setup({ maxRecords: 8 });
+    const principal = (tenant: string) => ({ id: `key:${tenant}`, tenant, roles: [], method: "api_key" as const, attributes: {} });
+    const calls = [
+      makeCall({ principal: principal("acme"), tool: "echo" }),
+      makeCall({ principal: principal("acme"), tool: "echo" }),
+      makeCall({ principal: principal("acme"), tool: "search" }),
+      makeCall({ principal: principal("globex"), tool: "echo" }),
+    ];
+    calls[1]!.outcome = "denied";
+    calls.forEach((c, i) => {
+      c.fuelUsed = 100 * (i + 1);
+      c.durationMs = 1;
+    });
+    for (const c of calls) writer.enqueue(c, undefined, false);
+    await writer.flush();
+    expect(sink.batches).toEqual([4]);
+    const text = registry.render();
+    expect(text).toContain('mcp_tenant_calls_total{tenant="acme",method="tools/call",tool="echo",outcome="ok"} 1');
+    expect(text).toContain('mcp_tenant_calls_total{tenant="acme",method="tools/call",tool="echo",outcome="denied"} 1');
+    expect(text).toContain('mcp_tenant_calls_total{tenant="acme",method="tools/call",tool="search",outcome="ok"} 1');
+    expect(text).toContain('mcp_tenant_calls_total{tenant="globex",method="tools/call",tool="echo",outcome="ok"} 1');
+    expect(text).toContain('mcp_tenant_fuel_used_total{tenant="acme",tool="echo"} 300');
+    expect(text).toContain('mcp_tenant_fuel_used_total{tenant="acme",tool="search"} 300');
+    expect(text).toContain('mcp_tenant_fuel_used_total{tenant="globex",tool="echo"} 400');
+    expect(text).toContain('mcp_tenant_call_duration_seconds_total{tenant="acme",tool="echo"} 0.002');
+  });
 });
 

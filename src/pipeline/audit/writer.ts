@@ -160,8 +160,8 @@ export class AuditWriter {
       if (this.queue.length || this.backlog.length) await this.flushOnce();
       if (!this.again && this.durableQueued === 0 && this.queue.length < this.o.maxRecords) return;
       if (this.closed && !this.queue.length) return;
-      // bun:sqlite writes synchronously: yield to the event loop between batches so requests keep flowing
-      // (and complete into the next group commit) instead of waiting behind a long backlog.
+      // Yield to the event loop between batches so requests keep flowing (and complete into the next group
+      // commit) instead of waiting behind a long backlog, also with a sink whose write is synchronous.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -180,13 +180,12 @@ export class AuditWriter {
         this.durableQueued--;
       }
       try {
-        const record = this.o.build(e.call, e.traceId);
-        this.o.metering?.meter(record);
-        fresh.push(record);
+        fresh.push(this.o.build(e.call, e.traceId));
       } catch (err) {
         this.o.log.error("could not build an audit record", { id: e.call.id, error: String(err) });
       }
     }
+    this.o.metering?.meterAll(fresh);
     const records = this.backlog.length ? [...this.backlog.splice(0), ...fresh] : fresh;
     const failure = await this.store(records, durable);
     for (const e of entries) {

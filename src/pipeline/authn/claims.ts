@@ -2,6 +2,10 @@
  * Verified token claims -> Principal. Tenant and roles come from configured claims (default `tenant`
  * and `roles`), the user is `sub`. The principal id is issuer-qualified: two issuers may both have an
  * "alice", and sessions are bound to this id.
+ *
+ * The attributes are the claims minus those describing one token rather than the identity (exp, iat, nbf,
+ * jti): a refreshed token for the same user, tenant and roles is then the same principal (./principal-
+ * intern.ts), and keeps its cached policy decisions.
  */
 import type { JWTPayload } from "jose";
 import type { Principal } from "../types.ts";
@@ -21,8 +25,16 @@ export function claimsToPrincipal(claims: JWTPayload, cfg: Pick<JwtConfig, "tena
     user: sub,
     roles: Object.freeze(roles),
     method: "jwt" as const,
-    attributes: Object.freeze({ ...claims }),
+    attributes: Object.freeze(identityClaims(claims)),
   });
+}
+
+const PER_TOKEN_CLAIMS = new Set(["exp", "iat", "nbf", "jti"]);
+
+function identityClaims(claims: JWTPayload): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(claims)) if (!PER_TOKEN_CLAIMS.has(k)) out[k] = v;
+  return out;
 }
 
 function parseRoles(value: unknown): string[] | null {

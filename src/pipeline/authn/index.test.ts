@@ -88,6 +88,19 @@ describe("API keys", () => {
     expect(await auth(a, { authorization: `Bearer ${key}` })).toMatchObject({ ok: false, status: 401, message: "Unauthorized: invalid or revoked API key" });
   });
 
+  test("a reload keeps each unchanged key's principal the same object (policy caches key on it), mesh-combined too", async () => {
+    const store = tempStore();
+    const { key } = await addKey(store, "acme", ["reader"]);
+    const a = await build({ store, auth: { mesh: { trustXfcc: true } } });
+    const peer = { "x-forwarded-client-cert": "URI=spiffe://cluster.local/ns/agents/sa/bot" };
+    const before = (await auth(a, { authorization: `Bearer ${key}` })) as AuthResult & { ok: true };
+    const viaPeer = (await auth(a, { authorization: `Bearer ${key}`, ...peer })) as AuthResult & { ok: true };
+    await a.keys!.reload();
+    await a.keys!.reload();
+    expect(((await auth(a, { authorization: `Bearer ${key}` })) as AuthResult & { ok: true }).principal).toBe(before.principal);
+    expect(((await auth(a, { authorization: `Bearer ${key}`, ...peer })) as AuthResult & { ok: true }).principal).toBe(viaPeer.principal);
+  });
+
   test("a store that fails after start keeps the last loaded keys in force", async () => {
     const store = tempStore();
     const { key } = await addKey(store, "acme");

@@ -23,6 +23,7 @@ import type { ApiKeyStore } from "../../ports/api-key-store.ts";
 import { JwtVerifier } from "./jwt.ts";
 import { meshIdentity } from "./mesh.ts";
 import { ResourceMetadata } from "./resource-metadata.ts";
+import { PrincipalInterner } from "./principal-intern.ts";
 
 export interface AuthenticatorDeps {
   config: Config;
@@ -55,6 +56,10 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
   const loopback = isLoopback(config.server.host);
   const meshAuthenticates = cfg.mesh.trustXfcc && cfg.mesh.allowWithoutToken;
   const metadata = new ResourceMetadata(cfg);
+  // Equal identities share one Principal object, whatever credential or peer built them: later stages
+  // (the policy decision cache) key on the object.
+  const principals = new PrincipalInterner();
+  const intern = (p: Principal) => principals.intern(p);
 
   let anonymous = cfg.anonymous ?? false;
   // Implicit anonymous access: loopback and nothing configured. Re-decided on every key reload, so the
@@ -78,7 +83,7 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
     if (cfg.apiKeys.enabled) {
       if (!deps.keyStore && !deps.openKeyStore) throw new Error("auth.apiKeys is enabled but no key store adapter was provided");
       store = deps.keyStore ?? (await deps.openKeyStore!(config.storage));
-      keys = new ApiKeyCache(store, cfg.apiKeys, log, decideAnonymous);
+      keys = new ApiKeyCache(store, cfg.apiKeys, log, decideAnonymous, intern);
       await keys.start();
     }
     decideAnonymous();
@@ -90,7 +95,7 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
       );
     }
     if (cfg.jwt) {
-      jwt = new JwtVerifier(cfg.jwt, cfg.jwt.audience ?? cfg.resource!, log);
+      jwt = new JwtVerifier(cfg.jwt, cfg.jwt.audience ?? cfg.resource!, log, intern);
       await jwt.start();
     }
   } catch (err) {
@@ -141,14 +146,14 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
     let result = meshPrincipals.get(spiffeId);
     if (!result) {
       if (meshPrincipals.size >= 1000) meshPrincipals.clear();
-      const principal: Principal = Object.freeze({
+      const principal: Principal = intern(Object.freeze({
         id: `mesh:${spiffeId}`,
         tenant: cfg.mesh.tenant,
         agent: spiffeId,
         roles: Object.freeze([]) as readonly string[],
         method: "mesh" as const,
         attributes: Object.freeze({ spiffeId, trustDomain }),
-      });
+      }));
       meshPrincipals.set(spiffeId, (result = Object.freeze({ ok: true as const, principal })));
     }
     return result;
@@ -166,7 +171,7 @@ export async function createAuthenticator(deps: AuthenticatorDeps): Promise<Buil
     let out = byPeer.get(spiffeId);
     if (!out) {
       if (byPeer.size >= 64) byPeer.clear();
-      const principal = Object.freeze({ ...p, id: `${p.id}#${spiffeId}`, agent: spiffeId, attributes: Object.freeze({ ...p.attributes, spiffeId, trustDomain }) });
+      const principal = intern(Object.freeze({ ...p, id: `${p.id}#${spiffeId}`, agent: spiffeId, attributes: Object.freeze({ ...p.attributes, spiffeId, trustDomain }) }));
       byPeer.set(spiffeId, (out = Object.freeze({ ok: true as const, principal })));
     }
     return out;

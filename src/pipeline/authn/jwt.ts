@@ -36,6 +36,8 @@ export class JwtVerifier {
     private readonly cfg: JwtConfig,
     private readonly audience: string,
     private readonly log: Logger,
+    /** Makes equal principals one object (./principal-intern.ts); identity by default. */
+    private readonly intern: (p: Principal) => Principal = (p) => p,
   ) {
     this.cache = new TokenCache(cfg.cacheMaxEntries);
     this.secret = cfg.secret ? new TextEncoder().encode(cfg.secret) : undefined;
@@ -91,7 +93,7 @@ export class JwtVerifier {
     }
     const principal = claimsToPrincipal(payload, this.cfg);
     if (typeof principal === "string") return { ok: false, message: principal, invalidToken: true };
-    const outcome = { ok: true as const, principal };
+    const outcome = { ok: true as const, principal: this.intern(principal) };
     this.cache.set(token, outcome, Math.min(payload.exp! * 1000, Date.now() + this.cfg.cacheMaxTtlMs));
     return outcome;
   }

@@ -47,6 +47,8 @@ export class ApiKeyCache {
     private readonly opts: { refreshIntervalMs: number; missReloadIntervalMs: number },
     private readonly log: Logger,
     private readonly onLoad: () => void = () => {},
+    /** Makes a reloaded key's principal the object it was before (./principal-intern.ts). */
+    private readonly intern: (p: Principal) => Principal = (p) => p,
   ) {}
 
   /** Loads once (failing loudly: a gateway that cannot read its keys should not start) and starts the timer. */
@@ -102,7 +104,7 @@ export class ApiKeyCache {
     const next = new Map<string, CachedKey>();
     for (const r of records) {
       if (r.revokedAt !== null) continue;
-      const principal = keyPrincipal(r);
+      const principal = this.intern(keyPrincipal(r));
       next.set(r.id, { hash: Buffer.from(r.hash, "hex"), principal, result: Object.freeze({ ok: true as const, principal }) });
     }
     this.keys = next; // swapped whole: a request sees the old set or the new one, never half of each

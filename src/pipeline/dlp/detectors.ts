@@ -7,6 +7,7 @@
  * Boundaries are explicit lookarounds rather than \b, so "_" and "-" next to a number count as breaks
  * while letters and digits do not (a card number inside a hex id is not a card number).
  */
+import { gate, type ScanFacts } from "../text-facts/index.ts";
 import { ibanChecksumOk, ibanLength, ipv4Sensitive, ipv6Sensitive, isCardNumber, looksLikeVersion, ssnValid } from "./validators.ts";
 import { DETECTOR_NAMES, regexDetector, type Detector, type DetectorName } from "./regex-detector.ts";
 import { apiToken, awsKey, jwt, privateKey } from "./secrets.ts";
@@ -43,8 +44,10 @@ function validateCard(m: RegExpExecArray): boolean | readonly [number, number] {
 const SSN = /(?<![0-9A-Za-z-])([0-9]{3})([- ])([0-9]{2})\2([0-9]{4})(?![0-9A-Za-z]|-[0-9])/g;
 const SSN_LABELLED = /(?:ssn|social security(?: number)?|ss#)\W{0,5}([0-9]{3})([0-9]{2})([0-9]{4})(?![0-9])/gi;
 
-const ssnStandalone = regexDetector("ssn", SSN, (m) => ssnValid(m[1]!, m[3]!, m[4]!));
-const ssnLabelled = regexDetector("ssn", SSN_LABELLED, (m) => ssnValid(m[1]!, m[2]!, m[3]!) && [m.index + m[0].length - 9, m.index + m[0].length]);
+/** Both forms hold nine digits in one number-like run. */
+const nineDigits = (f: ScanFacts) => f.longestDigitRun >= 9;
+const ssnStandalone = regexDetector("ssn", SSN, (m) => ssnValid(m[1]!, m[3]!, m[4]!), undefined, nineDigits);
+const ssnLabelled = regexDetector("ssn", SSN_LABELLED, (m) => ssnValid(m[1]!, m[2]!, m[3]!) && [m.index + m[0].length - 9, m.index + m[0].length], undefined, nineDigits);
 
 // ---- emails ------------------------------------------------------------------------------------------
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])/g;
@@ -64,6 +67,13 @@ const PHONE = new RegExp(
   "g",
 );
 const digitCount = (s: string): number => s.replace(/[^0-9]/g, "").length;
+
+/**
+ * Every accepted form has eight or more digits in one run (validated "+" numbers, NANP), or digits in
+ * groups ("01 23", the shortest national form).
+ */
+const phoneShape = (f: ScanFacts) => f.longestDigitRun >= 8 || f.groupedDigits;
+const AT_GATE = gate(["@"]);
 
 function validatePhone(m: RegExpExecArray): boolean {
   if (m[1] !== undefined) {
@@ -115,6 +125,7 @@ const ipv4 = regexDetector(
   IPV4,
   (m, text) => ipv4Sensitive(m[0]) && !looksLikeVersion(text.slice(Math.max(0, m.index - 16), m.index)),
   (t) => IPV4_SEED.test(t),
+  (f) => f.longestDigitRun >= 4, // four dotted octets
 );
 const ipv6 = regexDetector("ip", IPV6, (m) => ipv6Sensitive(m[0]), (t) => IPV6_SEED.test(t));
 
@@ -124,11 +135,11 @@ export const DETECTORS: Readonly<Record<DetectorName, readonly Detector[]>> = {
   jwt: [jwt],
   aws_key: [awsKey],
   api_token: apiToken,
-  iban: [regexDetector("iban", IBAN, validateIban)],
-  card: [regexDetector("card", CARD, validateCard)],
+  iban: [regexDetector("iban", IBAN, validateIban, undefined, (f) => f.upperUpperDigitDigit)],
+  card: [regexDetector("card", CARD, validateCard, undefined, (f) => f.longestDigitRun >= 13)],
   ssn: [ssnStandalone, ssnLabelled],
-  email: [regexDetector("email", EMAIL, (m) => !FILE_EXTENSIONS.has(m[1]!.toLowerCase()), (t) => t.includes("@"))],
-  phone: [regexDetector("phone", PHONE, validatePhone)],
+  email: [regexDetector("email", EMAIL, (m) => !FILE_EXTENSIONS.has(m[1]!.toLowerCase()), (t) => t.includes("@"), (f) => AT_GATE.open(f))],
+  phone: [regexDetector("phone", PHONE, validatePhone, undefined, phoneShape)],
   ip: [ipv4, ipv6],
 };
 

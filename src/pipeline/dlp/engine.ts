@@ -5,6 +5,7 @@
  * nothing but an empty match list.
  */
 import { createHash, createHmac } from "node:crypto";
+import { factsOf } from "../text-facts/index.ts";
 import type { RiskLevel } from "../types.ts";
 import type { DlpAction, DlpConfig, DlpSetting } from "./config.ts";
 import { DETECTOR_NAMES, DETECTOR_RANK, DETECTORS, type Detector, type DetectorName, type Match } from "./detectors.ts";
@@ -46,8 +47,11 @@ const NO_MATCHES: Match[] = [];
  */
 export function findMatches(text: string, detectors: readonly Detector[]): Match[] {
   if (text.length < 6) return NO_MATCHES;
+  // One pass shared by every detector (and with the firewall, which has usually just scanned this text).
+  const facts = factsOf(text);
   let out: Match[] | undefined;
   for (const detector of detectors) {
+    if (detector.needs && !detector.needs(facts)) continue;
     out ??= [];
     detector.scan(text, out);
   }

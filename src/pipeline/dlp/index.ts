@@ -62,6 +62,9 @@ export function createDlpStage(deps: DlpStageDeps): DlpStage {
     new Counter("mcp_dlp_findings_total", "Values found by output DLP, by detector, action and where", ["detector", "action", "source"]),
   );
   const levelOf = (call: Call): LevelPlan => plan[(call.target?.risk ?? "LOW") as RiskLevel];
+  // One result scanner per risk level, reset per call: the stage is synchronous, so a scan's hits are
+  // read (turned into findings) before the next call can start one, and a call allocates no scanner.
+  const resultScans = Object.fromEntries(Object.entries(plan).map(([risk, level]) => [risk, new ResultScan(level, rewriter)])) as Record<RiskLevel, ResultScan>;
   const notificationScans = new WeakMap<Call, NotificationScan>();
   const running = new RunningFindings();
 
@@ -73,9 +76,9 @@ export function createDlpStage(deps: DlpStageDeps): DlpStage {
     name: NAME,
     onResponse(call: Call): Outcome {
       if (!methods.has(call.method)) return PASS;
-      const level = levelOf(call);
-      if (level.detectors.length === 0) return PASS;
-      const scan = new ResultScan(level, rewriter);
+      const risk = (call.target?.risk ?? "LOW") as RiskLevel;
+      if (plan[risk].detectors.length === 0) return PASS;
+      const scan = resultScans[risk].reset();
       const result = scan.walk(call.result);
       if (scan.hits.size === 0) return PASS;
       for (const [detector, hit] of scan.hits) call.findings.push(finding(detector, hit));

@@ -106,12 +106,6 @@ export class NotificationScan extends ResultScan {
     super(level, rewriter);
   }
 
-  /** Starts the scan of the next message: forget the previous message's hits and verdict. */
-  reset(): void {
-    this.hits.clear();
-    this.blocked = false;
-  }
-
   at(path: string): this {
     this.path.length = 0;
     this.path.push(path);

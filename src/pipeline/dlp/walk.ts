@@ -36,6 +36,14 @@ export class ResultScan {
     protected readonly rewriter: Rewriter,
   ) {}
 
+  /** Starts a new scan with this instance: forget the previous one's hits, verdict and position. */
+  reset(): this {
+    this.hits.clear();
+    this.blocked = false;
+    this.path.length = 0;
+    return this;
+  }
+
   /** `value` with its findings rewritten, or `value` itself when nothing was found. */
   walk(value: unknown, key?: string | number, parent?: Record<string, unknown>): unknown {
     if (this.blocked) return value;

@@ -12,7 +12,7 @@
  * characters, bidi overrides), and what it hides is decoded and screened again (tag characters spell
  * ASCII; base64 blobs are decoded when they look like text), scoring "encoded instructions" on a hit.
  */
-import { buildScanner, type ScanFacts } from "./scanner.ts";
+import { factsOf, gate, type Gate, type ScanFacts } from "../text-facts/index.ts";
 
 export interface Detector {
   readonly id: string;
@@ -164,25 +164,20 @@ function screenHiddenCharacters(text: string, hits: InjectionHit[]): void {
 
 /**
  * Each detector runs only when one of its trigger literals occurs; one Aho-Corasick pass finds them all
- * (./scanner.ts: ~3 µs per KB for all 39, against ~1 µs per KB for each detector regex run blindly).
+ * (../text-facts: ~3 µs per KB for all of them, against ~1 µs per KB for each detector regex run blindly),
+ * and output DLP reuses the same pass over a result.
  */
-const SCANNER = buildScanner([...new Set(TEXT_DETECTORS.flatMap((d) => d.gates))]);
-const DETECTOR_GATES = TEXT_DETECTORS.map((d) => d.gates.map((g) => SCANNER.literals.indexOf(g)));
+const DETECTOR_GATES: readonly Gate[] = TEXT_DETECTORS.map((d) => gate(d.gates));
 
 function runDetectors(text: string, hits: InjectionHit[]): ScanFacts {
-  const facts = SCANNER.scan(text);
+  const facts = factsOf(text);
   for (let i = 0; i < TEXT_DETECTORS.length; i++) {
     const d = TEXT_DETECTORS[i]!;
-    if (!gateOpen(facts.found, DETECTOR_GATES[i]!) || hits.some((h) => h.id === d.id)) continue;
+    if (!DETECTOR_GATES[i]!.open(facts) || hits.some((h) => h.id === d.id)) continue;
     const m = d.pattern.exec(text);
     if (m) addHit(hits, d, excerpt(m[0]));
   }
   return facts;
-}
-
-function gateOpen(found: Uint8Array, gates: readonly number[]): boolean {
-  for (const g of gates) if (found[g] === 1) return true;
-  return false;
 }
 
 function addHit(hits: InjectionHit[], d: Detector, found: string): void {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { findSecrets, shannonEntropy } from "./secrets.ts";
+import { factsOf, gate } from "../text-facts/index.ts";
+import { findSecrets, SECRET_DETECTORS, shannonEntropy } from "./secrets.ts";
 
 const kinds = (text: string) => findSecrets(text).map((h) => h.kind);
 
@@ -19,7 +20,21 @@ describe("secrets in arguments", () => {
   ];
   for (const [kind, text] of positives) {
     test(`finds ${kind}`, () => expect(kinds(text)).toContain(kind));
+    test(`finds ${kind} inside prose, after a non-ASCII word, across whitespace runs`, () => {
+      expect(kinds(`Voilà — le résumé:\t\t${text}\n\nmerci`)).toContain(kind);
+    });
   }
+
+  test("each detector's gate (the shared one-pass facts) is open on every text its regex matches", () => {
+    for (const d of SECRET_DETECTORS) {
+      const g = gate(d.gates);
+      for (const [, text] of positives) {
+        for (const variant of [text, `é${text}é`, text.replaceAll(" ", " \u00a0 ")]) {
+          if (d.pattern.test(variant)) expect({ kind: d.kind, variant, open: g.open(factsOf(variant)) }).toEqual({ kind: d.kind, variant, open: true });
+        }
+      }
+    }
+  });
 
   test("ordinary values are not secrets: digests, UUIDs, identifiers, paths, prose, base64 files", () => {
     for (const text of [

@@ -5,10 +5,13 @@
  *
  * Findings never carry the secret: only its kind and a masked prefix.
  */
+import { factsOf, gate, type Gate } from "../text-facts/index.ts";
 
 export interface SecretDetector {
   readonly kind: string;
   readonly label: string;
+  /** Lower-case literals at least one of which every match contains: else the regex is not run. */
+  readonly gates: readonly string[];
   readonly pattern: RegExp;
 }
 
@@ -20,19 +23,20 @@ export interface SecretHit {
 }
 
 export const SECRET_DETECTORS: readonly SecretDetector[] = [
-  { kind: "aws_access_key_id", label: "AWS access key id", pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/ },
+  { kind: "aws_access_key_id", label: "AWS access key id", gates: ["akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "apka", "aroa", "asca"], pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/ },
   {
     kind: "aws_secret_access_key",
     label: "AWS secret access key",
+    gates: ["aws"],
     pattern: /\baws[\w.-]{0,20}?(?:secret|private)[\w.-]{0,20}?["']?\s*[:=]\s*["']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/i,
   },
-  { kind: "private_key", label: "private key block", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
-  { kind: "jwt", label: "JSON Web Token", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/ },
-  { kind: "github_token", label: "GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b/ },
-  { kind: "slack_token", label: "Slack token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
-  { kind: "stripe_key", label: "Stripe secret key", pattern: /\b[sr]k_live_[A-Za-z0-9]{20,}/ },
-  { kind: "google_api_key", label: "Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/ },
-  { kind: "llm_api_key", label: "LLM provider API key", pattern: /\bsk-(?:ant-(?:api\d\d-)?|proj-)?[A-Za-z0-9_-]{32,}/ },
+  { kind: "private_key", label: "private key block", gates: ["private key"], pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
+  { kind: "jwt", label: "JSON Web Token", gates: ["eyj"], pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/ },
+  { kind: "github_token", label: "GitHub token", gates: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b/ },
+  { kind: "slack_token", label: "Slack token", gates: ["xox"], pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { kind: "stripe_key", label: "Stripe secret key", gates: ["sk_live_", "rk_live_"], pattern: /\b[sr]k_live_[A-Za-z0-9]{20,}/ },
+  { kind: "google_api_key", label: "Google API key", gates: ["aiza"], pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/ },
+  { kind: "llm_api_key", label: "LLM provider API key", gates: ["sk-"], pattern: /\bsk-(?:ant-(?:api\d\d-)?|proj-)?[A-Za-z0-9_-]{32,}/ },
 ];
 
 /** Candidate tokens for the generic detector: long runs of token characters. */
@@ -48,17 +52,24 @@ const MAX_TOKEN = 128;
 const MIN_ENTROPY = 4.3;
 const MAX_CANDIDATES = 32;
 
+/** Gates on the shared one-pass facts (usually already computed for this text by the injection screen). */
+const DETECTOR_GATES: readonly Gate[] = SECRET_DETECTORS.map((d) => gate(d.gates));
+
 export function findSecrets(text: string): SecretHit[] {
   const hits: SecretHit[] = [];
   if (text.length === 0) return hits;
+  const facts = factsOf(text);
+  const tokenRun = facts.longestTokenRun >= 32; // TOKEN_HINT needs a run of 32 token characters
   let covered: [number, number][] | undefined;
-  for (const d of SECRET_DETECTORS) {
+  for (let i = 0; i < SECRET_DETECTORS.length; i++) {
+    if (!DETECTOR_GATES[i]!.open(facts)) continue;
+    const d = SECRET_DETECTORS[i]!;
     const m = d.pattern.exec(text);
     if (!m) continue;
     hits.push({ kind: d.kind, label: d.label, masked: mask(m[0]) });
     (covered ??= []).push([m.index, m.index + m[0].length]);
   }
-  if (TOKEN_HINT.test(text)) {
+  if (tokenRun && TOKEN_HINT.test(text)) {
     let seen = 0;
     for (const m of text.matchAll(TOKEN_RUN)) {
       if (++seen > MAX_CANDIDATES) break;

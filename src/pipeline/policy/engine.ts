@@ -72,6 +72,9 @@ export class PolicySet {
   private readonly byId = new Map<string, CompiledPolicy>();
   private readonly cache = new WeakMap<Principal, Map<string, Map<string, CacheEntry>>>();
   private readonly cacheSize = new WeakMap<Principal, number>();
+  /** Decision-cache lookups that found / did not find the (principal, method, target) entry (a metric). */
+  cacheHits = 0;
+  cacheMisses = 0;
   readonly hasShadow: boolean;
 
   constructor(
@@ -135,7 +138,11 @@ export class PolicySet {
     const hit = perMethod?.get(target.name);
     // The catalog may reload a tool under the same name with other risk/tags: those arrays are the
     // provider's own, so an identity check tells whether the entry still describes this target.
-    if (hit && hit.tags === target.tags && hit.risk === target.risk && hit.kind === target.kind && hit.plugin === target.plugin) return hit.candidates;
+    if (hit && hit.tags === target.tags && hit.risk === target.risk && hit.kind === target.kind && hit.plugin === target.plugin) {
+      this.cacheHits++;
+      return hit.candidates;
+    }
+    this.cacheMisses++;
     const policies = this.byMethod.get(method) ?? [];
     const candidates: Candidate[] = [];
     let activation: Activation | undefined;

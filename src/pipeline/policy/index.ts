@@ -13,7 +13,7 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import type { Logger } from "../../log.ts";
-import { Counter, type MetricsRegistry } from "../../metrics/registry.ts";
+import { CallbackCounter, Counter, type MetricsRegistry } from "../../metrics/registry.ts";
 import { GatewayError } from "../../protocol/errors.ts";
 import { PASS, type Call, type Decision, type Outcome, type Stage, type Target } from "../types.ts";
 import type { PolicyConfig } from "./config.ts";
@@ -54,10 +54,20 @@ export async function createPolicyStage(deps: PolicyStageDeps): Promise<PolicySt
 
   const decisions = deps.metrics?.register(new Counter("mcp_policy_decisions_total", "Policy decisions on calls, by effect.", ["effect"]));
   const reloads = deps.metrics?.register(new Counter("mcp_policy_reloads_total", "Policy folder reloads, by result (ok, error).", ["result"]));
+  // Hits and misses of sets replaced by reloads, so the counter never goes backwards.
+  let retired = { hits: 0, misses: 0 };
+  deps.metrics?.register(
+    new CallbackCounter("mcp_policy_cache_total", "Policy decision-cache lookups per (principal, method, target), by result (hit, miss).", ["result"], () => [
+      [{ result: "hit" }, retired.hits + set.cacheHits],
+      [{ result: "miss" }, retired.misses + set.cacheMisses],
+    ]),
+  );
 
   const reload = (): boolean => {
     try {
+      const old = set;
       set = loadPolicyDir(config.dir, config.cacheEntriesPerPrincipal);
+      retired = { hits: retired.hits + old.cacheHits, misses: retired.misses + old.cacheMisses };
       reloads?.inc({ result: "ok" });
       log.info("policies reloaded", { dir: config.dir, policies: set.size, shadow: set.hasShadow });
       return true;

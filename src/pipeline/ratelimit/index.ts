@@ -13,7 +13,7 @@ import { BudgetTable } from "./budgets.ts";
 import type { RateLimitConfig } from "./config.ts";
 import { checkLocal, Refuser } from "./local.ts";
 import { SharedBudgets } from "./shared.ts";
-import { createStore, type SharedStore } from "./store.ts";
+import type { OpenRateLimitStore, RateLimitStore } from "../../ports/rate-limit-store.ts";
 
 export { rateLimitConfigSchema, type RateLimitConfig } from "./config.ts";
 
@@ -21,8 +21,10 @@ export interface RateLimitDeps {
   config: { rateLimit: RateLimitConfig };
   log: Logger;
   metrics: MetricsRegistry;
-  /** Tests inject a store (e.g. to count commands); by default one is built from `rateLimit.redis`. */
-  store?: SharedStore;
+  /** Opens the shared store `rateLimit.redis` names (the Redis adapter, injected by src/core.ts). */
+  openStore?: OpenRateLimitStore;
+  /** Tests inject a ready store instead (e.g. to count commands). */
+  store?: RateLimitStore;
 }
 
 export interface RateLimitStage {
@@ -49,13 +51,13 @@ export async function createRateLimitStage(deps: RateLimitDeps): Promise<RateLim
   let shared: SharedBudgets | undefined;
   if (cfg.redis) {
     const r = cfg.redis;
-    const store = deps.store ?? createStore(r.url, r.token, r.timeoutMs);
+    const store = deps.store ?? deps.openStore?.({ url: r.url, token: r.token, timeoutMs: r.timeoutMs });
+    if (store === undefined) throw new Error("rateLimit.redis is configured but no Redis adapter was injected (openStore)");
     shared = new SharedBudgets(store, table, refuser, log, {
       prefix: r.prefix,
       timeoutMs: r.timeoutMs,
       healthMs: r.healthMs,
       leaseIdleMs: r.leaseIdleMs,
-      where: redactUrl(r.url),
     });
     const s = shared;
     deps.metrics.register(
@@ -92,14 +94,4 @@ export async function createRateLimitStage(deps: RateLimitDeps): Promise<RateLim
       await shared?.close();
     },
   };
-}
-
-/** scheme://host:port only: URLs may carry passwords, logs must not. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return "(unparseable url)";
-  }
 }

@@ -13,7 +13,8 @@ import { ANONYMOUS } from "../chain.ts";
 import { Call, PASS, type Outcome, type Principal } from "../types.ts";
 import { rateLimitConfigSchema } from "./config.ts";
 import { createRateLimitStage } from "./index.ts";
-import { BunRedisStore, type SharedStore } from "./store.ts";
+import { BunRedisStore, openRateLimitStore } from "../../adapters/redis/rate-limit-store.ts";
+import type { RateLimitStore } from "../../ports/rate-limit-store.ts";
 
 const SHARED_REDIS = "redis://127.0.0.1:6379";
 const PREFIX = `mcp-sidecar-test:rl:${crypto.randomUUID()}:`;
@@ -47,13 +48,14 @@ const toolCall = (p: Principal) => {
   return call;
 };
 
-async function replica(rateLimit: Record<string, unknown>, store?: SharedStore) {
+async function replica(rateLimit: Record<string, unknown>, store?: RateLimitStore) {
   const logs: string[] = [];
   const metrics = new MetricsRegistry();
   const built = await createRateLimitStage({
     config: { rateLimit: rateLimitConfigSchema.parse(rateLimit) },
     log: createLogger("debug", {}, (l) => void logs.push(l)),
     metrics,
+    openStore: openRateLimitStore,
     store,
   });
   const run = async (p: Principal): Promise<Outcome> => await built.stage!.onRequest!(toolCall(p));
@@ -93,8 +95,9 @@ describe("rate limit shared through Redis", () => {
   test("a held lease makes the pass path synchronous: Redis is asked about once per lease, not per call", async () => {
     let takes = 0;
     const inner = new BunRedisStore(priv.url, 1000);
-    const counting: SharedStore = {
+    const counting: RateLimitStore = {
       kind: "redis",
+      location: inner.location,
       take: (...args) => (takes++, inner.take(...args)),
       ping: () => inner.ping(),
       close: () => inner.close(),

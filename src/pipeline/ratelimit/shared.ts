@@ -2,7 +2,8 @@
  * Budgets shared across replicas through Redis, by LOCAL LEASES (bench/ratelimit.bench.ts has the figures
  * that chose this over a script per call and over batched sync; see ./README.md):
  *
- * - Each replica takes a few tokens at a time from the shared bucket (one atomic Lua script, ./store.ts) and
+ * - Each replica takes a few tokens at a time from the shared bucket (one atomic Lua script behind the
+ *   RateLimitStore port, src/ports/rate-limit-store.ts; the Redis adapters are in src/adapters/redis/) and
  *   spends them locally: a call holding a lease for every budget passes synchronously, with no I/O.
  * - When a lease runs down to half, the next one is fetched in the background, so a steady stream of calls
  *   never waits; only a call that finds a lease empty (first call of a key, a burst) awaits one round trip.
@@ -19,15 +20,26 @@ import { PASS, type Outcome } from "../types.ts";
 import type { BudgetTable } from "./budgets.ts";
 import type { Budget } from "./gcra.ts";
 import { checkLocal, type Refuser } from "./local.ts";
-import { withTimeout, type SharedStore } from "./store.ts";
+import type { RateLimitStore } from "../../ports/rate-limit-store.ts";
+
+export class StoreTimeout extends Error {
+  override name = "StoreTimeout";
+}
+
+/** Rejects after `ms`: a Redis that hangs is treated like one that is gone. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StoreTimeout(`no answer from Redis within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
 
 export interface SharedOptions {
   prefix: string;
   timeoutMs: number;
   healthMs: number;
   leaseIdleMs: number;
-  /** Where the store points, for log lines (never includes a token). */
-  where: string;
 }
 
 /** Returned by the synchronous check when a lease must be fetched first. */
@@ -43,7 +55,7 @@ export class SharedBudgets {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(
-    private readonly store: SharedStore,
+    private readonly store: RateLimitStore,
     private readonly table: BudgetTable,
     private readonly refuser: Refuser,
     private readonly log: Logger,
@@ -53,7 +65,7 @@ export class SharedBudgets {
   /** Checks Redis once (the gateway starts either way), then keeps watching it and returning idle leases. */
   async start(): Promise<void> {
     await this.probe();
-    if (this.up) this.log.info("rate limit budgets are shared through Redis", { store: this.store.kind, redis: this.opts.where });
+    if (this.up) this.log.info("rate limit budgets are shared through Redis", { store: this.store.kind, redis: this.store.location });
     this.timers.push(setInterval(() => void this.probe(), this.opts.healthMs));
     this.timers.push(setInterval(() => this.returnIdleLeases(performance.now()), this.opts.leaseIdleMs));
     for (const t of this.timers) t.unref?.();
@@ -167,7 +179,7 @@ export class SharedBudgets {
     this.up = false;
     this.resetLeases();
     this.log.warn("rate limit: Redis is unreachable; serving under local per-replica limits until it returns", {
-      redis: this.opts.where,
+      redis: this.store.location,
       error: String((err as Error)?.message ?? err),
     });
   }
@@ -175,7 +187,7 @@ export class SharedBudgets {
   private markUp(): void {
     this.resetLeases();
     this.up = true;
-    this.log.info("rate limit: Redis is back; budgets are shared across replicas again", { redis: this.opts.where });
+    this.log.info("rate limit: Redis is back; budgets are shared across replicas again", { redis: this.store.location });
   }
 
   /** Leases and "empty" answers belong to the Redis state of their epoch; start over after a change. */

@@ -212,17 +212,31 @@ function hostFunction(fn: string, op: HostOp, target: HostOpTarget): HostFunctio
   return (cc: HostContext, offset?: bigint) => target.notify(cc, fn, op, argOf(cc, offset));
 }
 
+/** Host functions linked for one plugin beyond hyper-mcp's: those of its granted capabilities (src/capabilities). */
+export interface PluginHostOps {
+  readonly ops: Readonly<Record<string, HostOp>>;
+  /** Why a name is not linked (e.g. the grant it needs), or undefined when mcp-sidecar has no such function. */
+  explainMissing?(fn: string): string | undefined;
+}
+
 /**
- * The user-namespace imports for one module: ours, plus a trapping stub for any name we do not know, so a
- * plugin importing something exotic still loads and fails only if it calls it — with a message saying what.
+ * The user-namespace imports for one module: ours, plus a trapping stub for any name we do not link, so a
+ * plugin importing something exotic (or a capability it was not granted) still loads and fails only if it
+ * calls it — with a message saying what.
  */
-export function userHostFunctions(imports: readonly WebAssembly.ModuleImportDescriptor[], target: HostOpTarget = LOCAL_TARGET): HostFunctions {
+export function userHostFunctions(
+  imports: readonly WebAssembly.ModuleImportDescriptor[],
+  target: HostOpTarget = LOCAL_TARGET,
+  plugin?: PluginHostOps,
+): HostFunctions {
   const fns: Record<string, HostFunction> = {};
   for (const [fn, op] of Object.entries(HYPER_MCP_HOST_OPS)) fns[fn] = hostFunction(fn, op, target);
+  for (const [fn, op] of Object.entries(plugin?.ops ?? {})) fns[fn] ??= hostFunction(fn, op, target);
   for (const imp of imports) {
     if (imp.module === USER_NAMESPACE && imp.kind === "function" && !(imp.name in fns)) {
+      const why = plugin?.explainMissing?.(imp.name) ?? `the plugin called host function "${imp.name}", which mcp-sidecar does not provide`;
       fns[imp.name] = () => {
-        throw new Error(`the plugin called host function "${imp.name}", which mcp-sidecar does not provide`);
+        throw new Error(why);
       };
     }
   }

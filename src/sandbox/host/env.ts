@@ -4,6 +4,7 @@
  * plain code over speed. Semantics follow the @extism/extism SDK (2.0.0-rc13) a guest was built against:
  * docs/plugin-abi.md §1.2.
  */
+import type { CallState } from "../call-state.ts";
 import { SandboxError } from "../errors.ts";
 import type { Kernel } from "./kernel.ts";
 
@@ -18,8 +19,14 @@ export interface EnvHost {
   readonly logger: Console;
   /** Manifest config values, encoded once per instance. */
   readonly config: ReadonlyMap<string, Uint8Array>;
-  /** Variables: they outlive calls, for the life of the instance (as in the SDK). */
-  readonly vars: Map<string, Uint8Array>;
+  /**
+   * Variables: they outlive calls, for the life of the instance (as in the SDK) — but one pooled instance
+   * serves every tenant, so they are kept per tenant (the call's `tenant`): one tenant's calls never see
+   * another's. A nested Map, not a joined key, so no key a guest makes up can name another tenant's.
+   */
+  readonly vars: Map<string, Map<string, Uint8Array>>;
+  /** The call in flight: its tenant's config values come first (src/config/tenants.ts). */
+  readonly state: Pick<CallState, "config" | "tenant"> | null;
   /** Bytes all variables together may hold (the plugin's memory limit). */
   readonly maxVarBytes: number;
   /** Fails the call in flight with `error` (remembered, so a guest catching the throw still fails). */
@@ -31,6 +38,14 @@ const toHandle = (at: number): bigint => (at === 0 ? 0n : BigInt(at));
 export function envFunctions(host: EnvHost): Record<string, Function> {
   const { kernel, logger } = host;
   let varBytes = 0;
+
+  /** The calling tenant's variables ("" outside a call's principal, e.g. while the plugin is described). */
+  const tenantVars = (create: boolean): Map<string, Uint8Array> | undefined => {
+    const tenant = host.state?.tenant ?? "";
+    let vars = host.vars.get(tenant);
+    if (vars === undefined && create) host.vars.set(tenant, (vars = new Map()));
+    return vars;
+  };
 
   /** Reads a key block and frees it, as the SDK's config_get and var_get do. */
   const takeKey = (handle: bigint): string | undefined => {
@@ -52,13 +67,18 @@ export function envFunctions(host: EnvHost): Record<string, Function> {
   return {
     config_get(keyHandle: bigint): bigint {
       const key = takeKey(keyHandle);
-      const value = key === undefined ? undefined : host.config.get(key);
+      if (key === undefined) return 0n;
+      // The calling tenant's value (config or secret) over the manifest's. Own keys only: a guest asking
+      // for "__proto__" or "toString" gets nothing, not an object's prototype.
+      const own = host.state?.config;
+      if (own !== undefined && Object.hasOwn(own, key)) return toHandle(kernel.store(own[key]!));
+      const value = host.config.get(key);
       return value === undefined ? 0n : toHandle(kernel.store(value));
     },
 
     var_get(keyHandle: bigint): bigint {
       const key = takeKey(keyHandle);
-      const value = key === undefined ? undefined : host.vars.get(key);
+      const value = key === undefined ? undefined : tenantVars(false)?.get(key);
       return value === undefined ? 0n : toHandle(kernel.store(value));
     },
 
@@ -68,10 +88,11 @@ export function envFunctions(host: EnvHost): Record<string, Function> {
         logger.error(`plugin var_set: the key is not a block (handle 0x${keyHandle.toString(16)})`);
         return;
       }
-      const old = host.vars.get(key)?.byteLength ?? 0;
+      const vars = tenantVars(true)!;
+      const old = vars.get(key)?.byteLength ?? 0;
       if (valueHandle === 0n) {
         varBytes -= old;
-        host.vars.delete(key);
+        vars.delete(key);
         return;
       }
       const value = kernel.bytes(valueHandle);
@@ -87,7 +108,7 @@ export function envFunctions(host: EnvHost): Record<string, Function> {
         host.fail(new SandboxError("memory", `the plugin tried to keep ${total} bytes of variables, more than its ${mb} MB memory limit`));
       }
       varBytes = total;
-      host.vars.set(key, value);
+      vars.set(key, value);
     },
 
     log_trace: log("trace"),

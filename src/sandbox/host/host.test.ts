@@ -95,6 +95,34 @@ describe("config, vars and logs", () => {
     expect(await call("remember", "again")).toBeNull();
   });
 
+  test("config_get gives the calling tenant's values over the manifest's; own keys only", async () => {
+    const { call } = await guest(
+      `(data (i32.const 0) "greeting") (data (i32.const 16) "__proto__")
+      (func (export "get") (result i32) (call $out (call $config_get (call $to_block (i32.const 0) (i32.const 8)))) (i32.const 0))
+      (func (export "proto") (result i32)
+        (call $out (call $u64_block (call $config_get (call $to_block (i32.const 16) (i32.const 9))))) (i32.const 0))`,
+      { config: { greeting: "manifest" } },
+    );
+    expect(await call("get", "", { config: { greeting: "acme's" }, tenant: "acme" })).toBe("acme's");
+    expect(await call("get", "", { config: { other: "x" }, tenant: "globex" })).toBe("manifest");
+    expect(await call("get")).toBe("manifest");
+    expect(await call("proto", "", { config: { greeting: "acme's" }, tenant: "acme" })).toBe("\0".repeat(8));
+  });
+
+  test("vars are kept per tenant: one instance serving two tenants never hands one's variables to the other", async () => {
+    const { call } = await guest(`
+      (data (i32.const 0) "v")
+      (func (export "remember") (result i32)
+        (call $out (call $var_get (call $to_block (i32.const 0) (i32.const 1))))
+        (call $var_set (call $to_block (i32.const 0) (i32.const 1)) (call $input_block))
+        (i32.const 0))`);
+    expect(await call("remember", "acme-1", { tenant: "acme" })).toBeNull();
+    expect(await call("remember", "globex-1", { tenant: "globex" })).toBeNull();
+    expect(await call("remember", "acme-2", { tenant: "acme" })).toBe("acme-1");
+    expect(await call("remember", "none-1")).toBeNull(); // no tenant (e.g. describing the plugin at load)
+    expect(await call("remember", "globex-2", { tenant: "globex" })).toBe("globex-1");
+  });
+
   test("vars are capped by the memory limit", async () => {
     const { call } = await guest(
       `(data (i32.const 0) "v")

@@ -48,7 +48,7 @@ export class GuestHost implements HostContext {
   readonly kernel: Kernel;
   readonly logger: Console;
   readonly config: ReadonlyMap<string, Uint8Array>;
-  readonly vars = new Map<string, Uint8Array>();
+  readonly vars = new Map<string, Map<string, Uint8Array>>();
   readonly maxVarBytes: number;
   readonly allowedHosts: readonly string[];
   readonly maxResponseBytes: number;

@@ -18,6 +18,7 @@ beforeAll(() => {
       if (path === "/missing") return new Response("nope", { status: 404 });
       if (path === "/big") return new Response("x".repeat(5000));
       if (path === "/away") return Response.redirect("http://localhost:1/elsewhere", 302);
+      if (path === "/to-file") return new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } });
       if (path === "/slow") return new Promise((resolve) => setTimeout(() => resolve(new Response("late")), 2000));
       return new Response("hello from upstream");
     },
@@ -83,6 +84,34 @@ describe("http_request", () => {
     expect(await call("fetch", request("/big"))).toBeNull();
     expect(await callU64("status")).toBe(200n);
     expect(logs.map((l) => l.text)).toEqual([`plugin HTTP response from 127.0.0.1:${server.port} is over 1000 bytes; the plugin gets no body`]);
+  });
+
+  test("a redirect to a non-http URL is refused", async () => {
+    const { call } = await fetcher(["*"]);
+    // "*" matches any name, but not 127.0.0.1 by pattern (internal address): allow it exactly, plus "*".
+    const { call: callExact } = await fetcher(["127.0.0.1", "*"]);
+    expect((await failure(callExact("fetch", request("/to-file")))).message).toContain("only http: and https: URLs are");
+    expect((await failure(call("fetch", JSON.stringify({ url: "file:///etc/passwd" })))).message).toContain("only http: and https: URLs are");
+  });
+
+  test("a name pattern does not open internal addresses", async () => {
+    const { call } = await fetcher(["*"]);
+    expect((await failure(call("fetch", request("/")))).message).toContain('"127.0.0.1" is the internal address 127.0.0.1');
+  });
+
+  test("a network failure names the request", async () => {
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = closed.port;
+    closed.stop(true);
+    const { call } = await fetcher(["127.0.0.1"]);
+    const err = await failure(call("fetch", JSON.stringify({ url: `http://127.0.0.1:${port}/` })));
+    expect(err.message).toStartWith(`the plugin's HTTP request to "http://127.0.0.1:${port}/" failed: `);
+  });
+
+  test("a malformed request block or URL fails the call with what was wrong", async () => {
+    const { call } = await fetcher(["127.0.0.1"]);
+    expect((await failure(call("fetch", "not json"))).message).toBe("the plugin's HTTP request block is not a JSON object {url, method?, headers?}");
+    expect((await failure(call("fetch", JSON.stringify({ url: "::nope" })))).message).toBe('the plugin\'s HTTP request has an invalid URL: "::nope"');
   });
 
   test("a slow server is cut off at the call's deadline", async () => {

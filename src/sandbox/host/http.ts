@@ -9,6 +9,7 @@
  */
 import type { CallState } from "../call-state.ts";
 import { SandboxError } from "../errors.ts";
+import { httpPolicy } from "./http-policy.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** Redirects are followed by hand so every hop is checked against allowedHosts (fetch would not). */
@@ -34,18 +35,14 @@ interface RequestBlock {
 
 export function httpFunctions(host: HttpHost): Record<string, Function> {
   const { kernel } = host;
-  // Glob patterns as in the SDK ("*.example.com"); an exact name is compared as is.
-  const globs = host.allowedHosts.map((pattern) => new Bun.Glob(pattern));
-  const allowed = (hostname: string) => host.allowedHosts.some((p, i) => p === hostname || globs[i]!.match(hostname));
+  // Schemes, allowedHosts (exact names and SDK-style globs), internal addresses: ./http-policy.ts.
+  const policy = httpPolicy(host.allowedHosts);
   let status = 0;
   let headers: Record<string, string> | null = null;
 
-  const check = (url: URL) => {
-    if (!allowed(url.hostname)) {
-      host.fail(
-        new SandboxError("trap", `the plugin's HTTP request to "${url}" is not allowed (no allowedHosts match "${url.hostname}")`),
-      );
-    }
+  const check = async (url: URL) => {
+    const refusal = await policy.refusal(url);
+    if (refusal) host.fail(new SandboxError("trap", refusal));
   };
 
   async function send(state: CallState | null, url: URL, init: RequestInit): Promise<Response> {
@@ -57,7 +54,7 @@ export function httpFunctions(host: HttpHost): Record<string, Function> {
           const location = response.headers.get("location");
           if (response.status < 300 || response.status >= 400 || !location || hop === MAX_REDIRECTS) return response;
           url = new URL(location, url);
-          check(url);
+          await check(url);
           if (response.status === 303 || ((response.status === 301 || response.status === 302) && init.method === "POST")) {
             init = { ...init, method: "GET", body: undefined };
           }
@@ -67,7 +64,9 @@ export function httpFunctions(host: HttpHost): Record<string, Function> {
       return response;
     } catch (err) {
       controller.abort(); // the deadline passed or the call was cancelled: stop the transfer too
-      throw err;
+      if (err instanceof SandboxError) throw err;
+      // A network failure (refused, DNS, TLS, reset): say which request, not just fetch's words.
+      host.fail(new SandboxError("trap", `the plugin's HTTP request to "${url}" failed: ${(err as Error).message}`));
     }
   }
 
@@ -77,9 +76,9 @@ export function httpFunctions(host: HttpHost): Record<string, Function> {
       headers = null;
       const text = kernel.text(requestHandle);
       if (text === undefined) return 0n;
-      const request = JSON.parse(text) as RequestBlock;
-      const url = new URL(String(request.url));
-      check(url);
+      const request = parseRequest(text, host);
+      const url = URL.parse(String(request.url)) ?? host.fail(new SandboxError("trap", `the plugin's HTTP request has an invalid URL: ${JSON.stringify(request.url)}`));
+      await check(url);
       const method = typeof request.method === "string" ? request.method.toUpperCase() : "GET";
       const body = bodyHandle === 0n || method === "GET" || method === "HEAD" ? undefined : (kernel.bytes(bodyHandle) as Uint8Array<ArrayBuffer>);
       const response = await send(host.state, url, { method, headers: request.headers ?? request.header, body });
@@ -97,6 +96,16 @@ export function httpFunctions(host: HttpHost): Record<string, Function> {
     // last response (JSON object), which is what a guest calling it wants.
     http_headers: (): bigint => (headers === null ? 0n : BigInt(kernel.store(JSON.stringify(headers)))),
   };
+}
+
+function parseRequest(text: string, host: HttpHost): RequestBlock {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === "object" && value !== null) return value as RequestBlock;
+  } catch {
+    // reported below
+  }
+  host.fail(new SandboxError("trap", "the plugin's HTTP request block is not a JSON object {url, method?, headers?}"));
 }
 
 /** The body, or null once it passes `max` bytes (the rest is not read). */

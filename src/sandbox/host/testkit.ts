@@ -105,8 +105,8 @@ export async function guest(body: string, opts: Partial<InstanceOptions> & { imp
 export const callState = (opts: Partial<CallStateOptions> = {}) =>
   new CallState({ timeoutMs: 5_000, limitMs: 5_000, maxHostBytes: 16 << 20, fuelBudget: null, ...opts });
 
-/** What a call threw (it must throw). */
-export async function failure(p: Promise<unknown>): Promise<{ failure: string; message: string }> {
+/** What a call threw (it must throw). A call that finished without suspending returns its outcome as a value. */
+export async function failure(p: unknown): Promise<{ failure: string; message: string }> {
   try {
     await p;
   } catch (err) {

@@ -59,7 +59,7 @@ async function init(m: Extract<ToChild, { t: "init" }>): Promise<void> {
 async function call(m: Extract<ToChild, { t: "call" }>): Promise<void> {
   try {
     if (!runtime) throw new SandboxError("unavailable", "the plugin process is not loaded");
-    const { output, fuelUsed } = await runtime.run(m.fn, m.input);
+    const { output, fuelUsed } = await runtime.run(m.fn, m.input, { config: m.config, tenant: m.tenant });
     send({ t: "result", output, fuelUsed });
   } catch (err) {
     const e = err instanceof SandboxError ? err : new SandboxError("trap", (err as Error).message);

@@ -107,7 +107,7 @@ export class PluginProcess {
         }
       }, Math.max(0, state.deadline - performance.now()) + KILL_GRACE_MS);
       state.signal?.addEventListener("abort", onAbort, { once: true });
-      this.proc.send({ t: "call", fn, input } satisfies ToChild);
+      this.proc.send({ t: "call", fn, input, config: state.config, tenant: state.tenant } satisfies ToChild);
     });
   }
 

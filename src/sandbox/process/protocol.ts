@@ -17,7 +17,8 @@ export type ToChild =
       config: Record<string, string>;
       allowedHosts: string[];
     }
-  | { t: "call"; fn: string; input: Uint8Array | string }
+  /** `config` and `tenant`: the calling tenant's values over the manifest's, and whose variables to use. */
+  | { t: "call"; fn: string; input: Uint8Array | string; config?: Readonly<Record<string, string>>; tenant: string }
   /** Answer to an `ask`: the JSON value for the guest, or the error its host function throws. */
   | { t: "answer"; id: number; ok: true; value: unknown }
   | { t: "answer"; id: number; ok: false; message: string };

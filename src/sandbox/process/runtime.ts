@@ -12,7 +12,7 @@ import { CallState } from "../call-state.ts";
 import { SandboxError, type SandboxFailure } from "../errors.ts";
 import { memoryPages, WASM_PAGE_BYTES, type PluginLimits } from "../limits.ts";
 import { InstancePool, type PoolStats } from "../pool.ts";
-import type { PluginRuntime, RunOptions, RunResult, RuntimeOptions } from "../runtime.ts";
+import { effectiveTimeoutMs, type PluginRuntime, type RunOptions, type RunResult, type RuntimeOptions } from "../runtime.ts";
 import { parentHost } from "./host-relay.ts";
 import { PluginProcess, type InitMessage } from "./plugin-process.ts";
 
@@ -89,13 +89,16 @@ export class ProcessRuntime implements PluginRuntime {
       // Waiting for a busy child counts against the limit, as in-process; waiting for a spawn (~100-300 ms
       // on a loaded machine: Bun start + compiling the plugin) does not, it is the gateway's cost.
       const waited = performance.now() - Math.max(started, child.readyAt);
+      const limitMs = effectiveTimeoutMs(limits.timeoutMs, runOpts);
       const state = new CallState({
-        timeoutMs: Math.max(1, limits.timeoutMs - waited),
-        limitMs: limits.timeoutMs,
+        timeoutMs: Math.max(1, limitMs - waited),
+        limitMs,
         maxHostBytes: memoryPages(limits) * WASM_PAGE_BYTES,
         fuelBudget: limits.fuel,
         signal: runOpts.signal,
         bridge: runOpts.bridge,
+        config: runOpts.config,
+        tenant: runOpts.tenant,
       });
       const outcome = await child.call(exportName, input, state);
       fuelUsed = outcome.fuelUsed;

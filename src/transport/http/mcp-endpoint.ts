@@ -3,7 +3,7 @@
  * POST carries client messages, GET opens or resumes an SSE stream, DELETE ends a session.
  */
 import { ANONYMOUS_AUTHENTICATOR } from "../../pipeline/build.ts";
-import type { Authenticator } from "../../pipeline/chain.ts";
+import type { AuthResult, Authenticator } from "../../pipeline/chain.ts";
 import type { CallSource, Principal } from "../../pipeline/types.ts";
 import { JSONRPC_CODES, toJsonRpcError } from "../../protocol/errors.ts";
 import { classify, errorResponse, type Classified, type JsonRpcRequest } from "../../protocol/jsonrpc.ts";
@@ -31,10 +31,15 @@ function httpError(status: number, code: number, message: string, headers: Recor
   });
 }
 
-function accepts(req: Request, type: string): boolean {
-  const accept = req.headers.get("accept");
+function accepts(accept: string | null, type: string): boolean {
   if (!accept) return false;
   return accept.includes(type) || accept.includes("*/*");
+}
+
+function principalOrRefusal(result: AuthResult): Principal | Response {
+  if (result.ok) return result.principal;
+  const headers: Record<string, string> = result.wwwAuthenticate ? { "www-authenticate": result.wwwAuthenticate } : {};
+  return httpError(result.status, JSONRPC_CODES.UNAUTHENTICATED, result.message, headers);
 }
 
 export class StreamableHttpEndpoint {
@@ -76,15 +81,20 @@ export class StreamableHttpEndpoint {
     this.sessions.close();
   }
 
-  /** Checks shared by all three methods; returns a Response when the request must be refused. */
-  private precheck(req: Request): Response | null {
-    if (!this.originAllowed(req.headers.get("origin"))) {
-      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Origin ${req.headers.get("origin")} is not allowed`);
+  /**
+   * Checks shared by all three methods; returns a Response when the request must be refused. Takes the
+   * Headers once: each `req.headers` read and each `get` is a native call, and POST is the hot path.
+   */
+  private precheck(headers: Headers): Response | null {
+    const origin = headers.get("origin");
+    if (!this.originAllowed(origin)) {
+      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Origin ${origin} is not allowed`);
     }
-    if (!this.hostAllowed(req.headers.get("host"))) {
-      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Host ${req.headers.get("host")} is not allowed`);
+    const host = headers.get("host");
+    if (!this.hostAllowed(host)) {
+      return httpError(403, JSONRPC_CODES.INVALID_REQUEST, `Forbidden: Host ${host} is not allowed`);
     }
-    const version = req.headers.get(VERSION_HEADER);
+    const version = headers.get(VERSION_HEADER);
     if (version !== null && !isSupportedVersion(version)) {
       return httpError(400, JSONRPC_CODES.INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version "${version}"`);
     }
@@ -94,13 +104,11 @@ export class StreamableHttpEndpoint {
   /**
    * Authentication, before any body is read: an unauthenticated caller costs a header lookup (and, on a
    * token-cache miss, one verification), never a parse. Answers 401 with WWW-Authenticate on failure.
+   * Synchronous when the authenticator is (a cache hit): no promise on the hot path.
    */
-  private async authenticate(req: Request, address: string | undefined): Promise<Principal | Response> {
-    let result = this.authenticator.authenticate({ headers: req.headers, address });
-    if (result instanceof Promise) result = await result;
-    if (result.ok) return result.principal;
-    const headers: Record<string, string> = result.wwwAuthenticate ? { "www-authenticate": result.wwwAuthenticate } : {};
-    return httpError(result.status, JSONRPC_CODES.UNAUTHENTICATED, result.message, headers);
+  private authenticate(headers: Headers, address: string | undefined): Principal | Response | Promise<Principal | Response> {
+    const result = this.authenticator.authenticate({ headers, address });
+    return result instanceof Promise ? result.then(principalOrRefusal) : principalOrRefusal(result);
   }
 
   /**
@@ -108,8 +116,7 @@ export class StreamableHttpEndpoint {
    * by another principal than the one that opened it is reported as unknown: its id is not a credential,
    * and saying "exists, but not yours" would confirm a guessed id.
    */
-  private sessionOf(req: Request, principal: Principal): Session | Response {
-    const id = req.headers.get(SESSION_HEADER);
+  private sessionOf(id: string | null, principal: Principal): Session | Response {
     if (!id) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required");
     const session = this.sessions.get(id);
     if (!session || session.principal?.id !== principal.id) return httpError(404, -32001, "Session not found: initialize a new session");
@@ -117,20 +124,23 @@ export class StreamableHttpEndpoint {
   }
 
   async post(req: Request, address?: string): Promise<Response> {
-    const refused = this.precheck(req);
+    const headers = req.headers;
+    const refused = this.precheck(headers);
     if (refused) return refused;
-    const principal = await this.authenticate(req, address);
+    let principal = this.authenticate(headers, address);
+    if (principal instanceof Promise) principal = await principal;
     if (principal instanceof Response) return principal;
-    if (!accepts(req, "application/json") || !accepts(req, "text/event-stream")) {
+    const accept = headers.get("accept");
+    if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
       return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: Accept must list application/json and text/event-stream");
     }
-    const contentType = req.headers.get("content-type") ?? "";
+    const contentType = headers.get("content-type") ?? "";
     if (!contentType.includes("application/json")) {
       return httpError(415, JSONRPC_CODES.INVALID_REQUEST, "Unsupported Media Type: Content-Type must be application/json");
     }
     let text: string;
     try {
-      text = await readBodyText(req, this.cfg.maxBodyBytes);
+      text = await readBodyText(req, this.cfg.maxBodyBytes, headers.get("content-length"));
     } catch (err) {
       if (err instanceof BodyTooLarge) return httpError(413, JSONRPC_CODES.INVALID_REQUEST, `Payload Too Large: ${err.message}`);
       throw err;
@@ -141,31 +151,42 @@ export class StreamableHttpEndpoint {
     } catch {
       return httpError(400, JSONRPC_CODES.PARSE_ERROR, "Parse error: the body is not valid JSON");
     }
-    const batch = Array.isArray(parsed);
-    const items = batch ? (parsed as unknown[]) : [parsed];
+    const source: CallSource = { transport: "http", address };
+    // One message (the usual POST): classified once, no arrays or closures for it.
+    if (!Array.isArray(parsed)) {
+      const message = classify(parsed);
+      if (message.kind === "request" && message.message.method === "initialize") return this.initialize(message.message, principal);
+      const found = this.sessionOf(headers.get(SESSION_HEADER), principal);
+      if (found instanceof Response) return found;
+      if (message.kind === "invalid") {
+        return new Response(JSON.stringify(errorResponse(message.id, toJsonRpcError(message.error))), {
+          status: 400,
+          headers: { "content-type": "application/json" },
+        });
+      }
+      if (message.kind !== "request") return this.deliver(found, [message], false, principal, source);
+      const responder = this.responder(found, 1, false);
+      const answer = answerRequest(this.server, found, message.message, responder, this.log, principal, source);
+      if (answer instanceof Promise) void answer.then((r) => responder.complete(r));
+      else responder.complete(answer);
+      return responder.response();
+    }
+
+    const items = parsed as unknown[];
     if (items.length === 0) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Invalid Request: empty batch");
     const messages = items.map(classify);
-
     const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
     if (init?.kind === "request") {
       if (messages.length > 1) return httpError(400, JSONRPC_CODES.INVALID_REQUEST, "Invalid Request: initialize must be sent alone");
       return this.initialize(init.message, principal);
     }
-
-    const found = this.sessionOf(req, principal);
+    const found = this.sessionOf(headers.get(SESSION_HEADER), principal);
     if (found instanceof Response) return found;
     const session = found;
-    if (batch && !allowsBatches(session.protocolVersion)) {
+    if (!allowsBatches(session.protocolVersion)) {
       return httpError(400, JSONRPC_CODES.INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`);
     }
-    if (!batch && messages[0]!.kind === "invalid") {
-      const bad = messages[0] as Extract<Classified, { kind: "invalid" }>;
-      return new Response(JSON.stringify(errorResponse(bad.id, toJsonRpcError(bad.error))), {
-        status: 400,
-        headers: { "content-type": "application/json" },
-      });
-    }
-    return this.deliver(session, messages, batch, principal, { transport: "http", address });
+    return this.deliver(session, messages, true, principal, source);
   }
 
   private initialize(request: JsonRpcRequest, principal: Principal): Response {
@@ -203,31 +224,30 @@ export class StreamableHttpEndpoint {
       else immediate.push(errorResponse(m.id, toJsonRpcError(m.error)));
     }
     if (requests.length === 0 && immediate.length === 0) return new Response(null, { status: 202 });
-    const streams = this.streams.get(session.id)!;
-    const responder = new PostResponder(
-      requests.length + immediate.length,
-      batch,
-      session.protocolVersion,
-      () => streams.open(),
-      this.cfg.sseRetryMs,
-      session.unrelated,
-    );
+    const responder = this.responder(session, requests.length + immediate.length, batch);
     for (const r of immediate) responder.complete(r);
     for (const request of requests) {
-      void answerRequest(this.server, session, request, responder.channel, this.log, principal, source).then((r) => responder.complete(r));
+      const answer = answerRequest(this.server, session, request, responder, this.log, principal, source);
+      if (answer instanceof Promise) void answer.then((r) => responder.complete(r));
+      else responder.complete(answer);
     }
-    return responder.response;
+    return responder.response();
+  }
+
+  private responder(session: Session, expected: number, batch: boolean): PostResponder {
+    const streams = this.streams.get(session.id)!;
+    return new PostResponder(expected, batch, session.protocolVersion, () => streams.open(), this.cfg.sseRetryMs, session.unrelated);
   }
 
   async get(req: Request): Promise<Response> {
-    const refused = this.precheck(req);
+    const refused = this.precheck(req.headers);
     if (refused) return refused;
-    const principal = await this.authenticate(req, undefined);
+    const principal = await this.authenticate(req.headers, undefined);
     if (principal instanceof Response) return principal;
-    if (!accepts(req, "text/event-stream")) {
+    if (!accepts(req.headers.get("accept"), "text/event-stream")) {
       return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: GET needs Accept: text/event-stream");
     }
-    const found = this.sessionOf(req, principal);
+    const found = this.sessionOf(req.headers.get(SESSION_HEADER), principal);
     if (found instanceof Response) return found;
     const session = found;
     const streams = this.streams.get(session.id)!;
@@ -253,11 +273,11 @@ export class StreamableHttpEndpoint {
   }
 
   async delete(req: Request): Promise<Response> {
-    const refused = this.precheck(req);
+    const refused = this.precheck(req.headers);
     if (refused) return refused;
-    const principal = await this.authenticate(req, undefined);
+    const principal = await this.authenticate(req.headers, undefined);
     if (principal instanceof Response) return principal;
-    const found = this.sessionOf(req, principal);
+    const found = this.sessionOf(req.headers.get(SESSION_HEADER), principal);
     if (found instanceof Response) return found;
     this.sessions.delete(found.id);
     return new Response(null, { status: 200 });

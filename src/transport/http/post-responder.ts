@@ -11,16 +11,14 @@ import type { OutboundChannel } from "../../session/session.ts";
 import type { SseStream } from "../sse-stream.ts";
 import { sseResponse } from "./sse-response.ts";
 
-export class PostResponder {
+export class PostResponder implements OutboundChannel {
   private stream: SseStream | null = null;
   private readonly done: JsonRpcResponse[] = [];
   private remaining: number;
-  private settle!: (response: Response) => void;
-  readonly response: Promise<Response>;
-  readonly channel: OutboundChannel = {
-    send: (message) => this.sendRelated(message),
-    closeStream: () => this.closeStream(),
-  };
+  /** The reply when it was decided before anyone asked for it (every request answered at once). */
+  private decided: Response | undefined;
+  private settle: ((response: Response) => void) | undefined;
+  private pending: Promise<Response> | undefined;
 
   constructor(
     expected: number,
@@ -31,7 +29,21 @@ export class PostResponder {
     private readonly late: OutboundChannel | null,
   ) {
     this.remaining = expected;
-    this.response = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /**
+   * The HTTP reply: the Response itself when it is already decided, else a promise of it. The promise is
+   * made only when needed: a tool call that finished at once is answered without one (bench/RESULTS.md,
+   * "Edge and call path").
+   */
+  response(): Response | Promise<Response> {
+    if (this.decided) return this.decided;
+    return (this.pending ??= new Promise((resolve) => (this.settle = resolve)));
+  }
+
+  private decide(response: Response): void {
+    if (this.settle) this.settle(response);
+    else this.decided = response;
   }
 
   /** Records a final response; the HTTP reply completes with the last one. */
@@ -45,18 +57,12 @@ export class PostResponder {
     this.done.push(response);
     if (this.remaining === 0) {
       const body = this.batch ? this.done : this.done[0];
-      this.settle(new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }));
+      this.decide(new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }));
     }
   }
 
-  /** Switches to SSE if needed (so the client has an event id to resume from), then drops the connection. */
-  private closeStream(): void {
-    if (this.remaining === 0) return;
-    if (!this.stream) this.switchToSse();
-    this.stream!.detach();
-  }
-
-  private sendRelated(message: JsonRpcMessage): void {
+  /** OutboundChannel: a message related to the requests of this POST (a notification, a request to the client). */
+  send(message: JsonRpcMessage): void {
     if (this.remaining === 0) {
       // The requests already answered (e.g. a plugin notifying after returning): fall back to the session stream.
       this.late?.send(message);
@@ -66,10 +72,17 @@ export class PostResponder {
     this.stream!.send(JSON.stringify(message));
   }
 
+  /** OutboundChannel: switches to SSE if needed (so the client has an event id to resume from), then drops the connection. */
+  closeStream(): void {
+    if (this.remaining === 0) return;
+    if (!this.stream) this.switchToSse();
+    this.stream!.detach();
+  }
+
   private switchToSse(): void {
     const stream = this.openStream();
     this.stream = stream;
-    this.settle(
+    this.decide(
       sseResponse((writer) => {
         stream.attach(writer);
         if (supportsSsePriming(this.version)) stream.prime(this.retryMs);

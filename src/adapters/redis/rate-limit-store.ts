@@ -1,14 +1,15 @@
 /**
- * The shared bucket in Redis, behind one small interface so the lease logic (./shared.ts) does not care
- * whether it talks RESP (Bun's built-in client, redis:// and rediss://) or Upstash's REST protocol
- * (@upstash/redis, https://).
+ * Shared rate-limit buckets in Redis (port: src/ports/rate-limit-store.ts), over RESP (Bun's built-in client,
+ * redis:// and rediss://) or Upstash's REST protocol (@upstash/redis, https://).
  *
  * One Lua script does everything atomically: refill by elapsed time (Redis's own clock, so replicas with
  * skewed clocks agree), grant up to `want` whole tokens, or take back `-want` unspent tokens (capped at the
  * burst). It returns {granted, msUntilOneToken}; the key expires once it would be full anyway.
  */
-import { RedisClient } from "bun";
-import { Redis as UpstashRedis } from "@upstash/redis";
+import type { RedisClient } from "bun";
+import type { Redis as UpstashRedis } from "@upstash/redis";
+import type { OpenRateLimitStore, RateLimitStore, TakeResult } from "../../ports/rate-limit-store.ts";
+import { isRestUrl, openRespClient, openRestClient, redactRedisUrl } from "./connection.ts";
 
 export const TAKE_SCRIPT = `
 local t = redis.call('TIME')
@@ -35,35 +36,6 @@ return {granted, wait}
 `;
 const TAKE_SHA = new Bun.CryptoHasher("sha1").update(TAKE_SCRIPT).digest("hex");
 
-export interface TakeResult {
-  granted: number;
-  /** ms until the shared bucket holds one whole token again (0 if it does now). */
-  waitMs: number;
-}
-
-export interface SharedStore {
-  /** "redis" (RESP) or "upstash" (REST), for logs. */
-  readonly kind: string;
-  /** Takes up to `want` tokens (or gives back -want) from the shared bucket at `key`. */
-  take(key: string, perMs: number, burst: number, want: number): Promise<TakeResult>;
-  /** Resolves when Redis answers; reconnects if needed. */
-  ping(): Promise<void>;
-  close(): void;
-}
-
-export class StoreTimeout extends Error {
-  override name = "StoreTimeout";
-}
-
-/** Rejects after `ms`: a Redis that hangs is treated like one that is gone. */
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StoreTimeout(`no answer from Redis within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
 const asResult = (reply: unknown): TakeResult => {
   if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`unexpected reply from the rate-limit script: ${JSON.stringify(reply)}`);
   return { granted: Number(reply[0]), waitMs: Number(reply[1]) };
@@ -72,14 +44,14 @@ const asResult = (reply: unknown): TakeResult => {
 const isNoScript = (err: unknown) => String((err as Error)?.message ?? err).includes("NOSCRIPT");
 
 /** redis:// and rediss:// through Bun's built-in client (auto-pipelined, fails fast while disconnected). */
-export class BunRedisStore implements SharedStore {
+export class BunRedisStore implements RateLimitStore {
   readonly kind = "redis";
+  readonly location: string;
   private readonly client: RedisClient;
 
   constructor(url: string, timeoutMs: number) {
-    // No offline queue: while Redis is away a command must fail at once so the call is decided locally,
-    // not wait in a queue. The client reconnects on its own; ping() nudges it when it has given up.
-    this.client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: Math.max(timeoutMs, 1000) });
+    this.location = redactRedisUrl(url);
+    this.client = openRespClient(url, timeoutMs);
   }
 
   async take(key: string, perMs: number, burst: number, want: number): Promise<TakeResult> {
@@ -108,13 +80,14 @@ export class BunRedisStore implements SharedStore {
 }
 
 /** https:// Upstash REST endpoints through @upstash/redis: one HTTP request per command. */
-export class UpstashStore implements SharedStore {
+export class UpstashStore implements RateLimitStore {
   readonly kind = "upstash";
+  readonly location: string;
   private readonly client: UpstashRedis;
 
   constructor(url: string, token: string) {
-    // Retries are ours to decide (a failure means "decide locally now"), and telemetry stays off.
-    this.client = new UpstashRedis({ url, token, retry: false, enableTelemetry: false, readYourWrites: false });
+    this.location = redactRedisUrl(url);
+    this.client = openRestClient(url, token);
   }
 
   async take(key: string, perMs: number, burst: number, want: number): Promise<TakeResult> {
@@ -134,10 +107,10 @@ export class UpstashStore implements SharedStore {
   close(): void {}
 }
 
-export function createStore(url: string, token: string | undefined, timeoutMs: number): SharedStore {
-  if (/^https?:\/\//.test(url)) {
+export const openRateLimitStore: OpenRateLimitStore = ({ url, token, timeoutMs }) => {
+  if (isRestUrl(url)) {
     if (!token) throw new Error("rateLimit.redis.token is required for an https:// (Upstash REST) url");
     return new UpstashStore(url, token);
   }
   return new BunRedisStore(url, timeoutMs);
-}
+};

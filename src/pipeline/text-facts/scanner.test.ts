@@ -35,3 +35,35 @@ describe("one-pass trigger scanner", () => {
     expect(() => buildScanner(["Ignore"])).toThrow("lower-case printable ASCII");
   });
 });
+
+describe("number shapes (which PII detectors can match at all)", () => {
+  const facts = (text: string) => {
+    const f = scanner.scan(text);
+    return { digits: f.longestDigitRun, grouped: f.groupedDigits, iban: f.upperUpperDigitDigit };
+  };
+
+  test("digits joined by number separators count as one run; letters end it", () => {
+    expect(facts("card 4111 1111-1111 1111 ok").digits).toBe(16);
+    expect(facts("call +1 (415) 555.2671 now").digits).toBe(11);
+    expect(facts("order 0123The next 45").digits).toBe(4);
+    expect(facts("no numbers here").digits).toBe(0);
+  });
+
+  test("grouped digits: a digit, one space, dash or dot, a digit", () => {
+    expect(facts("01 23").grouped).toBe(true);
+    expect(facts("v1.2").grouped).toBe(true);
+    expect(facts("0123 and 45").grouped).toBe(false);
+    expect(facts("1, 2").grouped).toBe(false);
+  });
+
+  test("two upper-case letters then two digits (an IBAN's start)", () => {
+    expect(facts("pay DE89 3704").iban).toBe(true);
+    expect(facts("pay De89 or D89").iban).toBe(false);
+    expect(facts("AB1 C2").iban).toBe(false);
+  });
+
+  test("a non-ASCII character ends every run", () => {
+    expect(facts("12\u00e934").digits).toBe(2);
+    expect(facts("DE\u00e989").iban).toBe(false);
+  });
+});

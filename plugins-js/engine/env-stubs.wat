@@ -1,0 +1,23 @@
+;; Stand-ins for the extism:host/env imports of glue.c, linked only while wizer runs the build-time
+;; initialiser (wizer links WASI and nothing else). The initialiser never calls them: each traps.
+(module
+  (func (export "alloc") (param i64) (result i64) unreachable)
+  (func (export "free") (param i64) unreachable)
+  (func (export "length") (param i64) (result i64) unreachable)
+  (func (export "load_u8") (param i64) (result i32) unreachable)
+  (func (export "load_u64") (param i64) (result i64) unreachable)
+  (func (export "store_u8") (param i64 i32) unreachable)
+  (func (export "store_u64") (param i64 i64) unreachable)
+  (func (export "input_length") (result i64) unreachable)
+  (func (export "input_load_u8") (param i64) (result i32) unreachable)
+  (func (export "input_load_u64") (param i64) (result i64) unreachable)
+  (func (export "output_set") (param i64 i64) unreachable)
+  (func (export "error_set") (param i64) unreachable)
+  (func (export "config_get") (param i64) (result i64) unreachable)
+  (func (export "http_request") (param i64 i64) (result i64) unreachable)
+  (func (export "http_status_code") (result i32) unreachable)
+  (func (export "http_headers") (result i64) unreachable)
+  (func (export "log_debug") (param i64) unreachable)
+  (func (export "log_info") (param i64) unreachable)
+  (func (export "log_warn") (param i64) unreachable)
+  (func (export "log_error") (param i64) unreachable))

@@ -65,16 +65,29 @@ const ROWS_PER_STATEMENT = 32;
  * Prepares the inserts once; the returned function stores rows (flat values, COLUMN_COUNT per row, as
  * pushRow lays them out) in one transaction. Idempotent: a (time, id) already stored is skipped.
  */
-export function prepareBatchInsert(db: Database): (values: readonly Value[]) => void {
+export interface BatchInsert {
+  insert(values: readonly Value[]): void;
+  /** Finalizes the statements, so the connection's close is immediate (SQLite defers closing a connection with live statements). */
+  dispose(): void;
+}
+
+export function prepareBatchInsert(db: Database): BatchInsert {
   const tuple = `(${COLUMNS.map(() => "?").join(",")})`;
   const head = `INSERT OR IGNORE INTO audit_records (${COLUMNS.join(", ")}) VALUES `;
   const many: Statement = db.prepare(head + Array(ROWS_PER_STATEMENT).fill(tuple).join(","));
   const one: Statement = db.prepare(head + tuple);
   const chunk = ROWS_PER_STATEMENT * COLUMN_COUNT;
-  return db.transaction((values: readonly Value[]) => {
+  const insert = db.transaction((values: readonly Value[]) => {
     if (values.length % COLUMN_COUNT !== 0) throw new Error(`audit batch of ${values.length} values is not whole rows of ${COLUMN_COUNT}`);
     let i = 0;
     for (; i + chunk <= values.length; i += chunk) many.run(...values.slice(i, i + chunk));
     for (; i < values.length; i += COLUMN_COUNT) one.run(...values.slice(i, i + COLUMN_COUNT));
   });
+  return {
+    insert,
+    dispose() {
+      many.finalize();
+      one.finalize();
+    },
+  };
 }

@@ -13,7 +13,7 @@
  * Batches are handled one at a time, in order, so an ack means everything before it is committed too.
  */
 import type { Database } from "bun:sqlite";
-import { prepareBatchInsert, type Value } from "./audit-rows.ts";
+import { type BatchInsert, prepareBatchInsert, type Value } from "./audit-rows.ts";
 import { openSqlite } from "./database.ts";
 
 export type ToAuditThread =
@@ -26,7 +26,7 @@ export type FromAuditThread = { kind: "ack"; seq: number; error?: string } | { k
 declare const self: Worker;
 
 let db: Database | undefined;
-let insert: ((values: readonly Value[]) => void) | undefined;
+let batch: BatchInsert | undefined;
 let openError: string | undefined;
 
 const reply = (message: FromAuditThread) => self.postMessage(message);
@@ -38,15 +38,15 @@ self.onmessage = (event: MessageEvent<ToAuditThread>) => {
       try {
         db = openSqlite(message.path);
         if (message.synchronous === "full") db.exec("PRAGMA synchronous = FULL");
-        insert = prepareBatchInsert(db);
+        batch = prepareBatchInsert(db);
       } catch (err) {
         openError = `cannot open the audit database ${message.path}: ${(err as Error)?.message ?? err}`;
       }
       return;
     case "write":
       try {
-        if (!insert) throw new Error(openError ?? "audit database not open");
-        insert(JSON.parse(message.json) as Value[]);
+        if (!batch) throw new Error(openError ?? "audit database not open");
+        batch.insert(JSON.parse(message.json) as Value[]);
         reply({ kind: "ack", seq: message.seq });
       } catch (err) {
         reply({ kind: "ack", seq: message.seq, error: String((err as Error)?.message ?? err) });
@@ -54,9 +54,12 @@ self.onmessage = (event: MessageEvent<ToAuditThread>) => {
       return;
     case "close":
       try {
-        db?.close();
+        // Statements first: with live statements SQLite only marks the connection to close later, and a
+        // reader opening the file right after "closed" could then find it still locked (SQLITE_BUSY).
+        batch?.dispose();
+        db?.close(true);
       } finally {
-        db = insert = undefined;
+        db = batch = undefined;
         reply({ kind: "closed" });
       }
   }

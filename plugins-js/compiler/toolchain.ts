@@ -46,7 +46,11 @@ export async function requireClang(): Promise<Clang> {
   return clangFound;
 }
 
-/** The wizer binary from the npm package @bytecodealliance/wizer's per-platform dependency. */
+/**
+ * The wizer binary from its per-platform npm package. package.json pins @bytecodealliance/wizer-linux-x64
+ * directly (as an optional dependency): the wrapper package @bytecodealliance/wizer 11.0.3 lists platform
+ * packages that were never published at that version, which makes `npm ci` refuse the lock file.
+ */
 export function requireWizer(): string {
   const platformPkg = `@bytecodealliance/wizer-${process.platform}-${process.arch}`;
   try {
@@ -56,5 +60,5 @@ export function requireWizer(): string {
   } catch {
     // fall through to the install hint
   }
-  throw new Error(`wizer (${platformPkg}) is not installed: run \`npm install\` in mcp-sidecar (it pins @bytecodealliance/wizer)`);
+  throw new Error(`wizer (${platformPkg}) is not installed: run \`npm install --save-optional --save-exact ${platformPkg}@11.0.3\` in mcp-sidecar (only linux-x64 is pinned; wizer 11.0.3 is published for no other platform)`);
 }

@@ -139,7 +139,10 @@ describe("API keys over HTTP and WebSocket", () => {
     const received = (result.structuredContent as { received: unknown }).received;
     expect(received).toMatchObject({ request: { name: "mirror", arguments: { text: "look" } } });
     const seen = JSON.stringify(received);
-    for (const secret of [a, a.split("_")[2]!, "Bearer", "authorization", "x-api-key", "secret-cookie"]) expect(seen).not.toContain(secret);
+    // The key's secret part is base64url and may itself contain "_": take everything after the id.
+    const keySecret = a.slice(a.indexOf("_", "mcps_".length) + 1);
+    expect(keySecret.length).toBe(43);
+    for (const secret of [a, keySecret, "Bearer", "authorization", "x-api-key", "secret-cookie"]) expect(seen).not.toContain(secret);
   });
 
   test("a revoked key gets 401 within the refresh interval, on HTTP and at WebSocket upgrade", async () => {

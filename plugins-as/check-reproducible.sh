@@ -5,6 +5,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/lib/compare-plugins.sh"
 COMMITTED="$ROOT/plugins"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
@@ -15,23 +16,7 @@ COPY="$TMP/src/elsewhere"
 mkdir -p "$COPY"
 tar -C "$ROOT" -cf - plugins-as src package.json | tar -C "$COPY" -xf -
 ln -s "$ROOT/node_modules" "$COPY/node_modules"
-(cd "$COPY" && "$ROOT/node_modules/.bin/bun" plugins-as/build-all.ts "$TMP/out") >"$TMP/build.log" 2>&1 || {
-  cat "$TMP/build.log" >&2
-  exit 1
-}
+run_build "$TMP/build.log" bash -c 'cd "$1" && "$2/node_modules/.bin/bun" plugins-as/build-all.ts "$3"' _ "$COPY" "$ROOT" "$TMP/out"
 
-status=0
-for built in "$TMP/out"/*/; do
-  name="$(basename "$built")"
-  for file in plugin.wasm manifest.json; do
-    if [[ ! -f "$COMMITTED/$name/$file" ]]; then
-      echo "missing: plugins/$name/$file (run npx bun plugins-as/build-all.ts)"
-      status=1
-    elif ! cmp -s "$built/$file" "$COMMITTED/$name/$file"; then
-      echo "differs: plugins/$name/$file (run npx bun plugins-as/build-all.ts)"
-      status=1
-    fi
-  done
-done
-[[ $status -eq 0 ]] && echo "reproducible: $(ls "$TMP/out" | tr '\n' ' ')"
-exit $status
+compare_plugins "$TMP/out" "$COMMITTED" plugins "npx bun plugins-as/build-all.ts"
+report_reproducible "$TMP/out"

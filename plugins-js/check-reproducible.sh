@@ -7,6 +7,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$ROOT/.."
+source "$REPO/scripts/lib/compare-plugins.sh"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
@@ -16,23 +17,7 @@ mkdir -p "$TMP/elsewhere"
 tar -C "$ROOT" -cf - . | tar -C "$TMP/elsewhere" -xf -
 ln -s "$REPO/node_modules" "$TMP/node_modules"
 mv "$TMP/elsewhere" "$TMP/plugins-js"
-(cd "$TMP" && "$REPO/node_modules/.bin/bun" plugins-js/build.ts "$TMP/out" --cache-dir "$TMP/cache") >"$TMP/build.log" 2>&1 || {
-  cat "$TMP/build.log" >&2
-  exit 1
-}
+run_build "$TMP/build.log" bash -c 'cd "$1" && "$2/node_modules/.bin/bun" plugins-js/build.ts "$1/out" --cache-dir "$1/cache"' _ "$TMP" "$REPO"
 
-status=0
-for built in "$TMP/out"/*/; do
-  name="$(basename "$built")"
-  for file in plugin.wasm manifest.json; do
-    if [[ ! -f "$REPO/plugins/$name/$file" ]]; then
-      echo "missing: plugins/$name/$file (run npx bun plugins-js/build.ts)"
-      status=1
-    elif ! cmp -s "$built/$file" "$REPO/plugins/$name/$file"; then
-      echo "differs: plugins/$name/$file (run npx bun plugins-js/build.ts)"
-      status=1
-    fi
-  done
-done
-[[ $status -eq 0 ]] && echo "reproducible: $(ls "$TMP/out" | tr '\n' ' ')"
-exit $status
+compare_plugins "$TMP/out" "$REPO/plugins" plugins "npx bun plugins-js/build.ts"
+report_reproducible "$TMP/out"

@@ -1,11 +1,22 @@
-// Smoke test for the built example plugins: loads each wasm with the Extism JS
-// SDK the gateway uses, with stub `extism:host/user` functions, and prints what
-// the MCP exports return. Run: npx bun plugins-rs/smoke.ts [plugins-dir]
+// Smoke test for the plugins built from plugins-rs/plugins/: loads each wasm with
+// the reference Extism JS SDK (not the gateway's own host, so a plugin that only
+// works with our host shows up here), with stub `extism:host/user` functions, and
+// prints what the MCP exports return.
+// Run: npx bun plugins-rs/smoke.ts [plugins-dir]
+// Default: the installed ../plugins/ and ../test/plugins/ (conformance). Only the
+// Rust plugins are exercised: the SDK's Bun build refuses WASI, which QuickJS
+// (plugins-js) needs, and the AssemblyScript and JS plugins have their own
+// end-to-end tests (test/e2e/assemblyscript.test.ts, js-plugins.test.ts).
 import createPlugin from "@extism/extism";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-const dir = process.argv[2] ?? join(import.meta.dir, "..", "plugins");
+const dirs = process.argv[2] ? [process.argv[2]] : [join(import.meta.dir, "..", "plugins"), join(import.meta.dir, "..", "test", "plugins")];
+const RUST_PLUGINS = new Set(
+  readdirSync(join(import.meta.dir, "plugins"))
+    .filter((d) => existsSync(join(import.meta.dir, "plugins", d, "manifest.json")))
+    .map((d) => JSON.parse(readFileSync(join(import.meta.dir, "plugins", d, "manifest.json"), "utf8")).name as string),
+);
 const notes: string[] = [];
 
 // Stubs for the hyper-mcp host functions (docs/plugin-abi.md §3.1). They record
@@ -28,14 +39,25 @@ const hostUser = {
   notify_prompt_list_changed: () => void notes.push("prompts/list_changed"),
   notify_resource_updated: (cc: any, h: bigint) => void notes.push(`resource updated ${JSON.stringify(ctx(cc, h))}`),
   notify_url_elicitation_completed: (cc: any, h: bigint) => void notes.push(`url elicitation done ${JSON.stringify(ctx(cc, h))}`),
+  close_sse_stream: () => void notes.push("close SSE stream"),
 };
 
 const context = { id: 1, _meta: { progressToken: "p1" } };
 let failures = 0;
 
-async function load(name: string) {
+// A host function these stubs do not cover (the capabilities: kv_*, fs_*, sql_*,
+// ...) fails only if a check calls it, naming itself, instead of failing the load.
+async function load(dir: string, name: string) {
   const data = readFileSync(join(dir, name, "plugin.wasm"));
-  return createPlugin({ wasm: [{ data }] }, { useWasi: false, functions: { "extism:host/user": hostUser } });
+  const user: Record<string, Function> = { ...hostUser };
+  for (const imp of WebAssembly.Module.imports(new WebAssembly.Module(data))) {
+    if (imp.module === "extism:host/user" && imp.kind === "function" && !(imp.name in user)) {
+      user[imp.name] = () => {
+        throw new Error(`smoke.ts has no stub for extism:host/user ${imp.name}`);
+      };
+    }
+  }
+  return createPlugin({ wasm: [{ data }] }, { useWasi: false, functions: { "extism:host/user": user } });
 }
 
 // Calls `fn` and prints the output. `expect` (a substring of the output, or
@@ -61,10 +83,18 @@ async function show(plugin: any, fn: string, input: unknown, expect?: string) {
 
 const call = (name: string, args?: unknown) => ({ request: args === undefined ? { name } : { name, arguments: args }, context });
 
-for (const name of readdirSync(dir).sort()) {
-  if (!existsSync(join(dir, name, "plugin.wasm"))) continue;
+const skipped: string[] = [];
+const installed = dirs.flatMap((dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => existsSync(join(dir, name, "plugin.wasm"))).map((name) => ({ dir, name })) : [],
+);
+const exercised = installed.filter(({ name }) => RUST_PLUGINS.has(name) || (skipped.push(name), false));
+if (exercised.length === 0) {
+  console.log(`no plugin built from plugins-rs/plugins/ in ${dirs.join(", ")} (run plugins-rs/build.sh)`);
+  process.exit(1);
+}
+for (const { dir, name } of exercised.sort((a, b) => a.name.localeCompare(b.name))) {
   const manifest = JSON.parse(readFileSync(join(dir, name, "manifest.json"), "utf8"));
-  const plugin = await load(name);
+  const plugin = await load(dir, name);
   const exports = (await plugin.getExports()).map((e: any) => e.name).filter((n: string) => n !== "memory");
   const imports = (await plugin.getImports()).map((i: any) => `${i.module}.${i.name}`);
   console.log(`${name} (${manifest.abi}): exports ${exports.join(", ")}`);
@@ -142,6 +172,7 @@ for (const name of readdirSync(dir).sort()) {
   await plugin.close();
 }
 
+if (skipped.length) console.log(`skipped (not built from plugins-rs): ${skipped.sort().join(", ")}`);
 if (failures) {
   console.log(`${failures} unexpected result(s)`);
   process.exit(1);

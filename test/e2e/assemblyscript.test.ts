@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { buildAssemblyScriptPlugin, loadCompiler } from "../../plugins-as/build.ts";
 import { textOf } from "../helpers/contained.ts";
 import { connectClient, REPO, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { tempFolders } from "../helpers/temp.ts";
+import { expectOtherHostDenied, expectProgressAndLog, expectSpinStoppedAtDeadline, startToolboxTarget } from "../helpers/toolbox-fixture.ts";
 
 const temp = tempFolders();
 const FIXTURE = join(REPO, "plugins-as", "fixtures", "toolbox");
@@ -19,14 +20,7 @@ let gw: TestGateway;
 let target: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  target = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: async (req) => {
-      const text = req.method === "POST" ? `posted ${req.headers.get("content-type")}: ${await req.text()}` : `hello from ${new URL(req.url).pathname}`;
-      return new Response(text, { headers: { "x-served-by": "test-target" } });
-    },
-  });
+  target = startToolboxTarget();
   gw = await startTestGateway({ plugins: ["echo-as"] });
   // A copy away from the repository: the build must still find the PDK.
   const source = join(temp.make("as-src-"), "my-plugin");
@@ -82,9 +76,7 @@ describe("an AssemblyScript plugin built from a folder outside the repo, called 
     const allowed = await client.callTool({ name: "fetch_text", arguments: { url: `http://127.0.0.1:${target.port}/ping` } });
     expect(allowed.isError).toBeFalsy();
     expect(allowed.structuredContent).toEqual({ status: 200, body: "hello from /ping", via: "test-target" });
-    const denied = await client.callTool({ name: "fetch_text", arguments: { url: `http://localhost:${target.port}/ping` } });
-    expect(denied.isError).toBe(true);
-    expect(textOf(denied)).toContain('no allowedHosts match "localhost"');
+    await expectOtherHostDenied(client, target);
   });
 
   test("a POST with a body and a header reaches the allowed host", async () => {
@@ -129,17 +121,7 @@ describe("an AssemblyScript plugin built from a folder outside the repo, called 
 
   test("progress and log notifications reach the client", async () => {
     await using client = await connectClient(gw.mcpUrl);
-    const logs: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
-    const progress: unknown[] = [];
-    const result = await client.callTool({ name: "count_to", arguments: { steps: 3 } }, undefined, { onprogress: (p) => void progress.push(p) });
-    expect(textOf(result)).toBe("counted to 3");
-    expect(progress).toEqual([
-      { progress: 1, total: 3, message: "step 1" },
-      { progress: 2, total: 3, message: "step 2" },
-      { progress: 3, total: 3, message: "step 3" },
-    ]);
-    expect(logs).toEqual([{ level: "warning", data: "counted to 3", logger: "counter" }]);
+    await expectProgressAndLog(client);
   });
 
   test("variables persist across calls on the same instance", async () => {
@@ -153,14 +135,7 @@ describe("an AssemblyScript plugin built from a folder outside the repo, called 
 
   test("an infinite loop is stopped at the plugin's deadline and the plugin keeps serving", async () => {
     await using client = await connectClient(gw.mcpUrl);
-    const started = performance.now();
-    const result = await client.callTool({ name: "spin", arguments: {} });
-    const elapsed = performance.now() - started;
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("did not finish within its 1000 ms limit");
-    expect(elapsed).toBeGreaterThanOrEqual(900); // the fixture's timeoutMs is 1000
-    expect(elapsed).toBeLessThan(5000);
-    expect(textOf(await client.callTool({ name: "greet", arguments: { name: "again" } }))).toBe("Hola, again!");
+    await expectSpinStoppedAtDeadline(client);
   });
 });
 

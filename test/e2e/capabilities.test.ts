@@ -9,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateApiKey } from "../../src/pipeline/authn/api-key.ts";
-import { SQLITE_FILE, SqliteKeyStore } from "../../src/adapters/api-key-store.ts";
 import { BUNDLED_PLUGINS, connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { bearer, dataDirWithKeys } from "../helpers/api-keys.ts";
 import { tempFolders } from "../helpers/temp.ts";
 import { watString, writeWatPlugin } from "../helpers/wat-plugin.ts";
 
@@ -26,18 +25,6 @@ afterAll(async () => {
   if (keys.length) await redis.send("DEL", keys);
   redis.close();
 });
-
-/** A data dir whose SQLite file holds one API key per tenant. */
-function dataDirWithKeys(...tenants: string[]): { dataDir: string; keys: string[] } {
-  const dataDir = temp.make("cap-e2e-data-");
-  const store = SqliteKeyStore.open(join(dataDir, SQLITE_FILE));
-  const keys = tenants.map((tenant) => {
-    const { key, id, hash } = generateApiKey();
-    void store.insert({ id, hash, tenant, roles: ["user"], name: `${tenant}-key`, createdAt: new Date().toISOString(), revokedAt: null });
-    return key;
-  });
-  return { dataDir, keys };
-}
 
 const KV_GET_ARG = JSON.stringify({ key: "anything" });
 /** Imports kv_get and calls it, with a manifest that grants nothing. */
@@ -82,12 +69,12 @@ describe.each([
     writeFileSync(join(root, "notes", "todo.md"), "- ship the fs plugin\n- test escapes\n");
     writeFileSync(join(base, "secret.txt"), SECRET);
     symlinkSync(join(base, "secret.txt"), join(root, "notes", "shortcut.md"));
-    const { dataDir, keys } = dataDirWithKeys("tenant-a", "tenant-b");
+    const { dataDir, keys } = dataDirWithKeys(temp, "tenant-a", "tenant-b");
     gw = await startTestGateway({
       config: { plugins: { dir: pluginsFolder(root) }, storage: { dataDir, ...(redis && { redis }) } },
     });
-    a = await connectClient(gw.mcpUrl, {}, { authorization: `Bearer ${keys[0]}` });
-    b = await connectClient(gw.mcpUrl, {}, { authorization: `Bearer ${keys[1]}` });
+    a = await connectClient(gw.mcpUrl, {}, bearer(keys[0]!));
+    b = await connectClient(gw.mcpUrl, {}, bearer(keys[1]!));
   });
   afterAll(async () => {
     await a?.close();

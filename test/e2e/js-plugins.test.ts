@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { compileJsPlugin } from "../../plugins-js/compiler/index.ts";
 import { textOf } from "../helpers/contained.ts";
 import { connectClient, REPO, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { tempFolders } from "../helpers/temp.ts";
+import { expectOtherHostDenied, expectProgressAndLog, expectSpinStoppedAtDeadline, startToolboxTarget } from "../helpers/toolbox-fixture.ts";
 
 const temp = tempFolders();
 const CACHE = join(REPO, ".tmp", "plugins-js-cache");
@@ -30,14 +30,7 @@ async function install(from: string, entry: string, name: string) {
 }
 
 beforeAll(async () => {
-  target = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: async (req) => {
-      const text = req.method === "POST" ? `posted ${req.headers.get("content-type")}: ${await req.text()}` : `hello from ${new URL(req.url).pathname}`;
-      return new Response(text, { headers: { "x-served-by": "test-target" } });
-    },
-  });
+  target = startToolboxTarget();
   gw = await startTestGateway();
   await install(FIXTURE, "index.ts", "js-toolbox");
   await install(ECHO, "index.js", "echo-js");
@@ -87,20 +80,12 @@ describe("a TypeScript plugin compiled by plugins-js, called through the gateway
     expect(got.structuredContent).toEqual({ status: 200, body: "hello from /ping", via: "test-target" });
     const posted = await client.callTool({ name: "fetch_text", arguments: { url: `${base}/in`, method: "post", body: "día ✓" } });
     expect(posted.structuredContent).toEqual({ status: 200, body: "posted text/plain: día ✓", via: "test-target" });
-    const denied = await client.callTool({ name: "fetch_text", arguments: { url: `http://localhost:${target.port}/ping` } });
-    expect(denied.isError).toBe(true);
-    expect(textOf(denied)).toContain('no allowedHosts match "localhost"');
+    await expectOtherHostDenied(client, target);
   });
 
   test("progress and log notifications reach the client", async () => {
     await using client = await connectClient(gw.mcpUrl);
-    const logs: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
-    const progress: unknown[] = [];
-    const result = await client.callTool({ name: "count_to", arguments: { steps: 3 } }, undefined, { onprogress: (p) => void progress.push(p) });
-    expect(textOf(result)).toBe("counted to 3");
-    expect(progress).toEqual([1, 2, 3].map((i) => ({ progress: i, total: 3, message: `step ${i}` })));
-    expect(logs).toEqual([{ level: "warning", data: "counted to 3", logger: "counter" }]);
+    await expectProgressAndLog(client);
   });
 
   test("build-time code saw a frozen clock; at run time the clock is live and Math.random is not a fixed sequence", async () => {
@@ -114,14 +99,7 @@ describe("a TypeScript plugin compiled by plugins-js, called through the gateway
 
   test("an infinite loop is stopped at the plugin's deadline and the plugin keeps serving", async () => {
     await using client = await connectClient(gw.mcpUrl);
-    const started = performance.now();
-    const result = await client.callTool({ name: "spin", arguments: {} });
-    const elapsed = performance.now() - started;
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("did not finish within its 1000 ms limit");
-    expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(5000);
-    expect(textOf(await client.callTool({ name: "greet", arguments: { name: "again" } }))).toBe("Hola, again!");
+    await expectSpinStoppedAtDeadline(client);
   });
 
   test("allocating without bound stops at the manifest's memory limit as an error, and the plugin keeps serving", async () => {
@@ -158,6 +136,22 @@ describe("the JS echo example", () => {
   });
 });
 
+describe("a JS plugin's bytes depend only on its sources", () => {
+  test("the same plugin built in two differently named folders gives identical wasm", async () => {
+    const sha256 = (file: string) => new Bun.CryptoHasher("sha256").update(readFileSync(file)).digest("hex");
+    const builds = await Promise.all(
+      ["hello", "renamed-elsewhere"].map(async (folder) => {
+        const src = join(temp.make("js-folder-"), folder);
+        cpSync(FIXTURE, src, { recursive: true });
+        const out = join(src, "plugin.wasm");
+        await compileJsPlugin({ entry: join(src, "index.ts"), out, cacheDir: CACHE });
+        return sha256(out);
+      }),
+    );
+    expect(builds[0]).toBe(builds[1]!);
+  });
+});
+
 describe("compileJsPlugin refuses bad plugins with the reason", () => {
   async function compileSource(source: string, file = "index.ts") {
     const dir = temp.make("js-bad-");
@@ -171,10 +165,18 @@ describe("compileJsPlugin refuses bad plugins with the reason", () => {
     return err?.message ?? "(it compiled)";
   }
 
-  test("a syntax error names the file and the problem", async () => {
-    const message = await compileSource("export default { tools: [ }");
+  test("a syntax error names the file, line and column and shows the line", async () => {
+    const message = await compileSource("export default {\n  tools: [ }");
     expect(message).toMatch(/^bundling .*index\.ts failed:/);
-    expect(message).toContain("Unexpected }");
+    expect(message).toContain("index.ts:2:12: error: Unexpected }\n      tools: [ }\n               ^");
+  });
+
+  test("a syntax error in a local import names that file", async () => {
+    const dir = temp.make("js-bad-import-");
+    writeFileSync(join(dir, "index.ts"), 'import { x } from "./lib.ts";\nexport default { tools: [], x };\n');
+    writeFileSync(join(dir, "lib.ts"), "// helper\nexport const x = ;\n");
+    const err = await compileJsPlugin({ entry: join(dir, "index.ts"), out: join(dir, "plugin.wasm"), cacheDir: CACHE }).catch((e: Error) => e);
+    expect((err as Error).message).toContain("lib.ts:2:18: error: Unexpected ;");
   });
 
   test("a module without `export default { tools }`", async () => {

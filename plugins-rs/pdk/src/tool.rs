@@ -113,6 +113,18 @@ impl<'a> Call<'a> {
         self.args.get(key)
     }
 
+    /// Only the named arguments (those the call has), as an object: the argument object a host function
+    /// takes when a tool passes some of its own arguments through, e.g. `kv::get(&call.pick_args(&["key"]))`.
+    pub fn pick_args(&self, keys: &[&str]) -> Value {
+        let mut out = Map::new();
+        for key in keys {
+            if let Some(v) = self.args.get(*key) {
+                out.insert((*key).to_string(), v.clone());
+            }
+        }
+        Value::Object(out)
+    }
+
     /// A required string argument; a missing or mistyped one is a tool error
     /// the model can correct.
     pub fn str(&self, key: &str) -> Result<&'a str, Error> {

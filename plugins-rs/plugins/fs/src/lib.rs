@@ -3,7 +3,7 @@
 //! it names a root and a path relative to it, and the gateway's `fs` host
 //! functions refuse anything that would leave the root.
 
-use mcp_sidecar_pdk::{fs, hyper_mcp_plugin, Call, CallToolResult, Error, Map, Tool, Value};
+use mcp_sidecar_pdk::{fs, hyper_mcp_plugin, Call, CallToolResult, Error, Tool, Value};
 
 
 const READ_SCHEMA: &str = r#"{
@@ -45,24 +45,13 @@ const NO_ARGS: &str = r#"{ "type": "object", "properties": {}, "additionalProper
 
 const READ_ONLY: &str = r#"{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}"#;
 
-/// The named arguments of the call, as the host function's argument object.
-fn pick(call: &Call, keys: &[&str]) -> Value {
-    let mut out = Map::new();
-    for key in keys {
-        if let Some(v) = call.arg(key) {
-            out.insert((*key).to_string(), v.clone());
-        }
-    }
-    Value::Object(out)
-}
-
 fn list_roots(_call: &Call) -> Result<CallToolResult, Error> {
     Ok(CallToolResult::structured(fs::roots()?))
 }
 
 /// The file's text as the content the model reads, everything (size, truncation) as structured content.
 fn read_file(call: &Call) -> Result<CallToolResult, Error> {
-    let file = fs::read(&pick(call, &["root", "path", "offset", "length"]))?;
+    let file = fs::read(&call.pick_args(&["root", "path", "offset", "length"]))?;
     let content = file.get("content").and_then(Value::as_str).unwrap_or("").to_string();
     let mut result = CallToolResult::text(content);
     result.structured_content = Some(file);
@@ -70,11 +59,11 @@ fn read_file(call: &Call) -> Result<CallToolResult, Error> {
 }
 
 fn list_dir(call: &Call) -> Result<CallToolResult, Error> {
-    Ok(CallToolResult::structured(fs::list(&pick(call, &["root", "path", "limit"]))?))
+    Ok(CallToolResult::structured(fs::list(&call.pick_args(&["root", "path", "limit"]))?))
 }
 
 fn search(call: &Call) -> Result<CallToolResult, Error> {
-    let args = pick(call, &["root", "path", "query", "caseSensitive", "maxResults"]);
+    let args = call.pick_args(&["root", "path", "query", "caseSensitive", "maxResults"]);
     Ok(CallToolResult::structured(fs::search(&args)?))
 }
 

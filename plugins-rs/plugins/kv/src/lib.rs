@@ -2,7 +2,7 @@
 //! caller's credentials) has its own keys: the gateway's `kv` host functions
 //! namespace every key by tenant, so one tenant can never read another's.
 
-use mcp_sidecar_pdk::{hyper_mcp_plugin, kv, Call, CallToolResult, Error, Map, Tool, Value};
+use mcp_sidecar_pdk::{hyper_mcp_plugin, kv, Call, CallToolResult, Error, Tool};
 
 const KEY: &str = r#"{
   "type": "object",
@@ -35,30 +35,20 @@ const READ_ONLY: &str = r#"{"readOnlyHint":true,"idempotentHint":true,"openWorld
 const WRITES: &str = r#"{"readOnlyHint":false,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}"#;
 const DELETES: &str = r#"{"readOnlyHint":false,"destructiveHint":true,"idempotentHint":true,"openWorldHint":false}"#;
 
-fn pick(call: &Call, keys: &[&str]) -> Value {
-    let mut out = Map::new();
-    for key in keys {
-        if let Some(v) = call.arg(key) {
-            out.insert((*key).to_string(), v.clone());
-        }
-    }
-    Value::Object(out)
-}
-
 fn get(call: &Call) -> Result<CallToolResult, Error> {
-    Ok(CallToolResult::structured(kv::get(&pick(call, &["key"]))?))
+    Ok(CallToolResult::structured(kv::get(&call.pick_args(&["key"]))?))
 }
 
 fn set(call: &Call) -> Result<CallToolResult, Error> {
-    Ok(CallToolResult::structured(kv::set(&pick(call, &["key", "value", "ttlSeconds"]))?))
+    Ok(CallToolResult::structured(kv::set(&call.pick_args(&["key", "value", "ttlSeconds"]))?))
 }
 
 fn delete(call: &Call) -> Result<CallToolResult, Error> {
-    Ok(CallToolResult::structured(kv::delete(&pick(call, &["key"]))?))
+    Ok(CallToolResult::structured(kv::delete(&call.pick_args(&["key"]))?))
 }
 
 fn list(call: &Call) -> Result<CallToolResult, Error> {
-    Ok(CallToolResult::structured(kv::list(&pick(call, &["prefix", "limit"]))?))
+    Ok(CallToolResult::structured(kv::list(&call.pick_args(&["prefix", "limit"]))?))
 }
 
 static TOOLS: &[Tool] = &[

@@ -45,7 +45,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     port: config.server.port,
     // The hot path skips Hono: Bun's native route table answers POST /mcp directly, measured 6–8 µs less
     // per request (bench/RESULTS.md). Everything else goes through Hono's app.
-    routes: { ...pipeline.routes, "/mcp": { POST: (req, srv) => endpoint.post(req, srv.requestIP(req)?.address) } },
+    routes: { ...pipeline.routes, "/mcp": { POST: (req, srv) => endpoint.post(req, srv) } },
     fetch: app.fetch,
     error(err) {
       log.error("unhandled error in HTTP handler", { error: String(err?.stack ?? err) });

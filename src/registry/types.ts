@@ -15,12 +15,14 @@ import type {
 import type { Principal, RiskLevel } from "../pipeline/types.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import type { OutboundChannel, Session } from "../session/session.ts";
+import type { CancelSignal } from "../sandbox/call-state.ts";
 
 /** Everything a plugin call may need from the request that caused it. */
 export interface RequestScope {
   session: Session;
   requestId: RequestId;
-  signal: AbortSignal;
+  /** The client's cancellation; `aborted` is free to read, listening on it may make an AbortController. */
+  signal: CancelSignal;
   /** The request's `_meta` (progressToken...). */
   meta: Record<string, unknown> | undefined;
   /** Where notifications and server->client requests about this request go. */

@@ -8,6 +8,17 @@
  */
 import { SandboxError } from "./errors.ts";
 
+/**
+ * What a call reads to learn that its client cancelled it. An AbortSignal is one; the gateway passes a
+ * request's lazily made cancellation (src/session/cancellation.ts), so calls that never wait make no controller.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface CallStateOptions {
   /** Time left for this call (its limit minus any wait for an instance). */
   timeoutMs: number;
@@ -16,13 +27,15 @@ export interface CallStateOptions {
   /** Host-side Extism block bytes the call may hold at once. */
   maxHostBytes: number;
   fuelBudget: number | null;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Host-function context for the MCP ABIs (progress, logging, sampling...). Opaque to the sandbox core. */
   bridge?: unknown;
   /** The calling tenant's values, read by `config_get` before the manifest's (src/config/tenants.ts). */
   config?: Readonly<Record<string, string>>;
   /** The calling tenant: Extism variables are kept apart per tenant ("" when no principal, e.g. at load). */
   tenant?: string;
+  /** Hand the output back decoded as text rather than as a copy of its bytes (RunOptions.textOutput). */
+  textOutput?: boolean;
 }
 
 export class CallState {
@@ -36,7 +49,7 @@ export class CallState {
   lastYield = this.startedAt;
   /** Set once the call must stop; every checkpoint and host function rethrows it. */
   failure: SandboxError | null = null;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
   readonly bridge: unknown;
   readonly config: Readonly<Record<string, string>> | undefined;
   readonly tenant: string;

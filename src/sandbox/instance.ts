@@ -31,7 +31,10 @@ interface FuelCounter {
 }
 
 export interface CallOutcome {
+  /** The output's bytes; null when the guest set none, or when the call asked for `text` instead. */
   output: Uint8Array | null;
+  /** The output as UTF-8 text, only when the call asked for it (CallStateOptions.textOutput); null if none. */
+  text?: string | null;
   fuelUsed: number;
 }
 
@@ -133,6 +136,7 @@ export class SandboxInstance {
         new SandboxError("output_too_large", `the plugin returned ${length} bytes, more than its limit of ${this.opts.maxOutputBytes} bytes`),
       );
     }
+    if (state.opts.textOutput) return { output: null, text: kernel.outputText(), fuelUsed: state.fuelUsed };
     return { output: kernel.output(), fuelUsed: state.fuelUsed };
   }
 

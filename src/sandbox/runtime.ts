@@ -3,14 +3,14 @@
  * In-process runtimes live here; process isolation (./process) implements the same interface.
  */
 import { compilePlugin, type CompiledPlugin } from "./compile.ts";
-import { CallState } from "./call-state.ts";
+import { CallState, type CancelSignal } from "./call-state.ts";
 import { SandboxError, poisonsInstance, type SandboxFailure } from "./errors.ts";
 import { InstancePool, type PoolStats } from "./pool.ts";
-import { SandboxInstance, type HostFunctions } from "./instance.ts";
+import { SandboxInstance, type CallOutcome, type HostFunctions } from "./instance.ts";
 import { memoryPages, WASM_PAGE_BYTES, type PluginLimits } from "./limits.ts";
 
 export interface RunOptions {
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Context for ABI host functions (progress, logging, sampling) of this call. */
   bridge?: unknown;
   /** The calling tenant's config values and secrets, over the manifest's (src/config/tenants.ts). */
@@ -19,6 +19,11 @@ export interface RunOptions {
   tenant?: string;
   /** A lower wall-clock limit for this call than the plugin's own (a tenant's share); never a higher one. */
   timeoutMs?: number;
+  /**
+   * The caller decodes the output as UTF-8 anyway: a runtime may then set `RunResult.text` (decoded straight
+   * from the guest's memory, one copy fewer) instead of `output`. Runtimes that cannot still set `output`.
+   */
+  textOutput?: boolean;
 }
 
 /** The plugin's timeout, or the call's lower one. */
@@ -26,7 +31,10 @@ export const effectiveTimeoutMs = (limitMs: number, runOpts: RunOptions): number
   runOpts.timeoutMs !== undefined && runOpts.timeoutMs < limitMs ? runOpts.timeoutMs : limitMs;
 
 export interface RunResult {
+  /** The output's bytes (null if none, or when `text` carries it). */
   output: Uint8Array | null;
+  /** The output as text, when the call asked for it (RunOptions.textOutput) and the runtime could; null if none. */
+  text?: string | null;
   fuelUsed: number;
   durationMs: number;
 }
@@ -118,6 +126,7 @@ export class InProcessRuntime implements PluginRuntime {
         bridge: runOpts.bridge,
         config: runOpts.config,
         tenant: runOpts.tenant,
+        textOutput: runOpts.textOutput,
       });
       outcome = instance.call(exportName, input, state);
     } catch (err) {
@@ -126,18 +135,18 @@ export class InProcessRuntime implements PluginRuntime {
     const done = state;
     if (outcome instanceof Promise) {
       return outcome.then(
-        ({ output }) => this.succeeded(started, instance, done, output),
+        (result) => this.succeeded(started, instance, done, result),
         (err) => this.failed(started, instance, done, err),
       );
     }
-    return this.succeeded(started, instance, done, outcome.output);
+    return this.succeeded(started, instance, done, outcome);
   }
 
-  private succeeded(started: number, instance: SandboxInstance, state: CallState, output: Uint8Array | null): RunResult {
+  private succeeded(started: number, instance: SandboxInstance, state: CallState, outcome: CallOutcome): RunResult {
     const durationMs = performance.now() - started;
     this.pool.release(instance, true);
     this.opts.observer?.onCall(this.opts.name, durationMs, state.fuelUsed, null);
-    return { output, fuelUsed: state.fuelUsed, durationMs };
+    return { output: outcome.output, text: outcome.text, fuelUsed: state.fuelUsed, durationMs };
   }
 
   private failed(started: number, instance: SandboxInstance | undefined, state: CallState | undefined, err: unknown): Promise<never> {

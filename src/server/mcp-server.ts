@@ -87,14 +87,14 @@ export class McpServer {
     principal: Principal = session.principal ?? ANONYMOUS,
     source: CallSource = DEFAULT_SOURCE,
   ): unknown {
-    const controller = session.beginRequest(request.id);
+    const cancellation = session.beginRequest(request.id);
     let result: unknown;
     try {
       const call = new Call(request, session, principal, source);
       const scope: RequestScope = {
         session,
         requestId: request.id,
-        signal: controller.signal,
+        signal: cancellation,
         meta: optionalObject(request.params, "_meta"),
         channel: this.screened(channel, call),
         usage: call,

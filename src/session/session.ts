@@ -8,6 +8,8 @@ import { GatewayError, type JsonRpcErrorObject } from "../protocol/errors.ts";
 import type { JsonRpcMessage, JsonRpcResponse, RequestId } from "../protocol/jsonrpc.ts";
 import type { ProtocolVersion } from "../protocol/versions.ts";
 import type { Principal } from "../pipeline/types.ts";
+import type { CancelSignal } from "../sandbox/call-state.ts";
+import { RequestCancellation } from "./cancellation.ts";
 
 /** Where messages to the client go: a POST's response stream, a WebSocket, stdout... */
 export interface OutboundChannel {
@@ -40,7 +42,7 @@ export class Session {
   logLevel: LoggingLevel = "info";
   readonly subscriptions = new Set<string>();
   lastActive = Date.now();
-  private readonly inflight = new Map<RequestId, AbortController>();
+  private readonly inflight = new Map<RequestId, RequestCancellation>();
   private readonly pending = new Map<RequestId, PendingClientRequest>();
   private nextOutgoingId = 0;
   /** Messages unrelated to any request (list_changed, resource updates); set by the transport. */
@@ -68,10 +70,10 @@ export class Session {
   }
 
   /** Registers a request so notifications/cancelled can abort it. */
-  beginRequest(id: RequestId): AbortController {
-    const controller = new AbortController();
-    this.inflight.set(id, controller);
-    return controller;
+  beginRequest(id: RequestId): RequestCancellation {
+    const cancellation = new RequestCancellation();
+    this.inflight.set(id, cancellation);
+    return cancellation;
   }
 
   endRequest(id: RequestId): void {
@@ -79,14 +81,14 @@ export class Session {
   }
 
   cancel(id: RequestId, reason: string): boolean {
-    const controller = this.inflight.get(id);
-    if (!controller) return false;
-    controller.abort(new GatewayError("cancelled", reason));
+    const cancellation = this.inflight.get(id);
+    if (!cancellation) return false;
+    cancellation.abort(new GatewayError("cancelled", reason));
     return true;
   }
 
   /** Sends a request to the client on `channel` and waits for its answer (or the signal). */
-  request(channel: OutboundChannel, method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+  request(channel: OutboundChannel, method: string, params: Record<string, unknown>, signal?: CancelSignal): Promise<unknown> {
     if (this.closed) return Promise.reject(new GatewayError("internal", "the session is closed"));
     const id = `s${++this.nextOutgoingId}`;
     return new Promise((resolve, reject) => {

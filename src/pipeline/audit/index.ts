@@ -81,6 +81,9 @@ export function createAuditStage(deps: AuditStageDeps): AuditStage {
       };
     },
     onComplete(call: Call): void {
+      // The record is built later, in the writer's flush; HTTP reads the peer address lazily and only
+      // while the request is live (src/transport/http/http-source.ts), so take it now.
+      void call.source.address;
       const span = trace.getActiveSpan();
       const spanContext = span?.spanContext();
       const traceId = spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;

@@ -128,7 +128,7 @@ export class PluginProvider implements McpProvider {
       if (n >= cap) return Promise.reject(new SandboxError("busy", `plugin "${this.pluginName}" is busy: ${n} calls of your tenant are running, its limit; retry later`));
       this.running.set(tenant!, n + 1);
     }
-    const run = this.runtime.run(fn, input, { signal: scope?.signal, bridge, config: own?.values, tenant, timeoutMs: own?.timeoutMs });
+    const run = this.runtime.run(fn, input, { signal: scope?.signal, bridge, config: own?.values, tenant, timeoutMs: own?.timeoutMs, textOutput: true });
     if (cap === undefined) return run;
     if (run instanceof Promise) return run.finally(() => this.leave(tenant!));
     this.leave(tenant!);
@@ -145,7 +145,7 @@ export class PluginProvider implements McpProvider {
   private decode<T>(fn: string, run: RunResult, scope: RequestScope | undefined): T {
     const { output, fuelUsed } = run;
     if (scope?.usage) scope.usage.fuelUsed += fuelUsed;
-    const text = output ? DECODER.decode(output) : "";
+    const text = run.text ?? (output ? DECODER.decode(output) : "");
     try {
       const value = JSON.parse(text);
       if (typeof value === "object" && value !== null) return value as T;

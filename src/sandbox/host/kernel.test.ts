@@ -154,6 +154,23 @@ describe("block store kernel", () => {
     expect([k.output(), k.error()]).toEqual([null, null]);
   });
 
+  test("output as text: decoded in place, only the bytes output_set named; invalid UTF-8 becomes U+FFFD as before", () => {
+    const { env, k } = kernel();
+    expect(k.outputText()).toBeNull();
+    const h = k.store("grüße €uro + tail");
+    env.output_set!(BigInt(h), BigInt(Buffer.byteLength("grüße €uro")));
+    expect(k.outputText()).toBe("grüße €uro");
+    expect(k.outputText()).toBe(new TextDecoder().decode(k.output()!));
+    const bad = env.alloc!(3n);
+    env.store_u8!(bad, 0x61);
+    env.store_u8!(bad + 1n, 0xff);
+    env.store_u8!(bad + 2n, 0x62);
+    env.output_set!(bad, 3n);
+    expect(k.outputText()).toBe("a\uFFFDb");
+    k.begin("", 1 << 20);
+    expect(k.outputText()).toBeNull();
+  });
+
   test("blocks are held against the call's limit, input excluded; freeing gives room back", () => {
     const { env, k } = kernel("x".repeat(5000), 1000);
     const a = env.alloc!(500n);

@@ -116,6 +116,15 @@ export class Kernel {
     return at === 0 ? null : this.view().slice(at, at + (this.k.out_len.value as number));
   }
 
+  /**
+   * The output decoded as UTF-8 straight from the kernel's memory, or null if the guest set none. Saves
+   * `output()`'s copy when the caller wants text anyway (a tool's JSON result, on every call).
+   */
+  outputText(): string | null {
+    const at = this.k.out.value as number;
+    return at === 0 ? null : decoder.decode(this.view().subarray(at, at + (this.k.out_len.value as number)));
+  }
+
   /** The message the guest passed to error_set, or null. */
   error(): string | null {
     const at = this.k.err.value as number;

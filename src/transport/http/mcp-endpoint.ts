@@ -3,7 +3,7 @@
  * POST carries client messages, GET opens or resumes an SSE stream, DELETE ends a session.
  */
 import { ANONYMOUS_AUTHENTICATOR } from "../../pipeline/build.ts";
-import type { AuthResult, Authenticator } from "../../pipeline/chain.ts";
+import type { AuthRequest, AuthResult, Authenticator } from "../../pipeline/chain.ts";
 import type { CallSource, Principal } from "../../pipeline/types.ts";
 import { JSONRPC_CODES, toJsonRpcError } from "../../protocol/errors.ts";
 import { classify, errorResponse, type Classified, type JsonRpcRequest } from "../../protocol/jsonrpc.ts";
@@ -17,6 +17,7 @@ import type { ServerConfig } from "../config.ts";
 import { makeHostCheck, makeOriginCheck } from "../origin.ts";
 import { parseEventId } from "../sse-stream.ts";
 import { BodyTooLarge, readBodyText } from "./body.ts";
+import { HttpSource, type PeerLookup } from "./http-source.ts";
 import { PostResponder } from "./post-responder.ts";
 import { SessionStreams } from "./session-streams.ts";
 import { sseResponse } from "./sse-response.ts";
@@ -106,8 +107,8 @@ export class StreamableHttpEndpoint {
    * token-cache miss, one verification), never a parse. Answers 401 with WWW-Authenticate on failure.
    * Synchronous when the authenticator is (a cache hit): no promise on the hot path.
    */
-  private authenticate(headers: Headers, address: string | undefined): Principal | Response | Promise<Principal | Response> {
-    const result = this.authenticator.authenticate({ headers, address });
+  private authenticate(request: AuthRequest): Principal | Response | Promise<Principal | Response> {
+    const result = this.authenticator.authenticate(request);
     return result instanceof Promise ? result.then(principalOrRefusal) : principalOrRefusal(result);
   }
 
@@ -123,11 +124,14 @@ export class StreamableHttpEndpoint {
     return session;
   }
 
-  async post(req: Request, address?: string): Promise<Response> {
+  /** `server` tells the caller's address (Bun's Server); without it the address is unknown. */
+  async post(req: Request, server?: PeerLookup): Promise<Response> {
     const headers = req.headers;
     const refused = this.precheck(headers);
     if (refused) return refused;
-    let principal = this.authenticate(headers, address);
+    // Authentication input and the calls' source in one object; the address is read only if asked for.
+    const source = new HttpSource(headers, req, server);
+    let principal = this.authenticate(source);
     if (principal instanceof Promise) principal = await principal;
     if (principal instanceof Response) return principal;
     const accept = headers.get("accept");
@@ -151,7 +155,6 @@ export class StreamableHttpEndpoint {
     } catch {
       return httpError(400, JSONRPC_CODES.PARSE_ERROR, "Parse error: the body is not valid JSON");
     }
-    const source: CallSource = { transport: "http", address };
     // One message (the usual POST): classified once, no arrays or closures for it.
     if (!Array.isArray(parsed)) {
       const message = classify(parsed);
@@ -242,7 +245,7 @@ export class StreamableHttpEndpoint {
   async get(req: Request): Promise<Response> {
     const refused = this.precheck(req.headers);
     if (refused) return refused;
-    const principal = await this.authenticate(req.headers, undefined);
+    const principal = await this.authenticate({ headers: req.headers });
     if (principal instanceof Response) return principal;
     if (!accepts(req.headers.get("accept"), "text/event-stream")) {
       return httpError(406, JSONRPC_CODES.INVALID_REQUEST, "Not Acceptable: GET needs Accept: text/event-stream");
@@ -275,7 +278,7 @@ export class StreamableHttpEndpoint {
   async delete(req: Request): Promise<Response> {
     const refused = this.precheck(req.headers);
     if (refused) return refused;
-    const principal = await this.authenticate(req.headers, undefined);
+    const principal = await this.authenticate({ headers: req.headers });
     if (principal instanceof Response) return principal;
     const found = this.sessionOf(req.headers.get(SESSION_HEADER), principal);
     if (found instanceof Response) return found;

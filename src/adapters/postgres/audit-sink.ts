@@ -9,6 +9,7 @@
 import type { AuditRecord, AuditSink } from "../../ports/audit-sink.ts";
 import type { Migration } from "../sqlite/database.ts";
 import { connectPostgres, migratePostgres, type Sql } from "./database.ts";
+import { AUDIT_COLUMNS as COLUMNS } from "../audit-columns.ts";
 
 export const POSTGRES_AUDIT_MIGRATIONS: readonly Migration[] = [
   {
@@ -30,12 +31,6 @@ export const POSTGRES_AUDIT_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
-
-const COLUMNS = [
-  "id", "time", "principal_id", "user_id", "agent", "auth_method", "tenant", "session_id", "transport", "address",
-  "method", "target_kind", "tool", "plugin", "risk", "decision", "policy_id", "reason", "shadow", "findings",
-  "args_hash", "args", "outcome", "error_code", "error_message", "duration_ms", "fuel_used", "bytes_in", "bytes_out", "trace_id",
-] as const;
 
 /** Postgres allows 65,535 bind parameters per statement; 30 columns => at most 2,184 rows per insert. */
 const MAX_ROWS_PER_INSERT = 2000;

@@ -11,6 +11,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { AuditRecord } from "../../ports/audit-sink.ts";
 import type { Migration } from "./database.ts";
+import { AUDIT_COLUMNS as COLUMNS } from "../audit-columns.ts";
 
 export const SQLITE_AUDIT_MIGRATIONS: readonly Migration[] = [
   {
@@ -33,12 +34,6 @@ export const SQLITE_AUDIT_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
-
-const COLUMNS = [
-  "id", "time", "principal_id", "user_id", "agent", "auth_method", "tenant", "session_id", "transport", "address",
-  "method", "target_kind", "tool", "plugin", "risk", "decision", "policy_id", "reason", "shadow", "findings",
-  "args_hash", "args", "outcome", "error_code", "error_message", "duration_ms", "fuel_used", "bytes_in", "bytes_out", "trace_id",
-] as const;
 
 export type Value = string | number | null;
 export const COLUMN_COUNT = COLUMNS.length;

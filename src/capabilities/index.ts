@@ -16,8 +16,9 @@
  *      resource, `env.resource` is undefined: throw from hostOps with what to configure.
  *   Host functions are async (JSPI) and bounded by the call's deadline; arguments and answers are JSON
  *   objects. Name them <capability>_<verb> and document them in docs/plugin-abi.md §3.2.
- * Process isolation: plugins with `isolation: "process"` may not hold grants yet (the loader refuses them),
- * because capability host functions would have to be relayed to the gateway process.
+ * Process isolation: a plugin with `isolation: "process"` gets the same functions. Its child process links
+ * a relay for each granted one (src/sandbox/process/host-relay.ts) and the gateway runs the op built here on
+ * the request's bridge, so grants, tenants and limits are enforced by this same code in both modes.
  */
 import { z } from "zod";
 import type { PluginHostOps, HostOp } from "../registry/abi/host-functions.ts";
@@ -60,5 +61,7 @@ export async function capabilityHostOps(plugin: string, grants: Grants, resource
     const resource = (resources as Record<string, unknown>)[capability.name];
     Object.assign(ops, await capability.hostOps(grant, { plugin, resource, log: log.child({ capability: capability.name }) }));
   }
-  return { ops, explainMissing: missingGrantMessage };
+  const missing: Record<string, string> = {};
+  for (const fn of CAPABILITY_OF_OP.keys()) if (!Object.hasOwn(ops, fn)) missing[fn] = missingGrantMessage(fn)!;
+  return { ops, missing };
 }

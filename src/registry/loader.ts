@@ -67,27 +67,26 @@ export async function readPluginFolder(dir: string): Promise<{ manifest: PluginM
 export async function loadPlugin(dir: string, ctx: LoaderContext): Promise<LoadedPlugin> {
   const { manifest, bytes, fingerprint } = await readPluginFolder(dir);
   const limits = pluginLimitsSchema.parse({ ...ctx.defaults, ...manifest.limits });
-  const granted = Object.keys(manifest.grants);
-  if (manifest.isolation === "process" && granted.length) {
-    // Capability host functions run in the gateway process and are not relayed to plugin children yet.
-    throw new PluginLoadError(`${manifest.name}: grants (${granted.join(", ")}) are not available with "isolation": "process"; use "inline" or remove the grants`);
-  }
   const hostOps = await capabilityHostOps(manifest.name, manifest.grants, ctx.capabilities ?? {}, ctx.log.child({ plugin: manifest.name })).catch((err) => {
     throw new PluginLoadError(`${manifest.name}: ${(err as Error).message}`);
   });
   let runtime: PluginRuntime;
   try {
-    // Untrusted plugins run in child processes that can be SIGKILLed (src/sandbox/process).
-    const Runtime = manifest.isolation === "process" ? ProcessRuntime : InProcessRuntime;
-    runtime = await Runtime.load(bytes, {
+    const options = {
       name: manifest.name,
       limits,
       config: manifest.config,
       allowedHosts: manifest.allowedHosts,
-      hostFunctions: (imports) => userHostFunctions(imports, LOCAL_TARGET, hostOps),
+      hostFunctions: (imports: readonly WebAssembly.ModuleImportDescriptor[]) => userHostFunctions(imports, LOCAL_TARGET, hostOps),
       logger: loggerAsConsole(ctx.log.child({ plugin: manifest.name })),
       observer: ctx.observer,
-    });
+    };
+    // Untrusted plugins run in child processes that can be SIGKILLed (src/sandbox/process); their capability
+    // calls are relayed back to hostOps, which run here as they do in-process.
+    runtime =
+      manifest.isolation === "process"
+        ? await ProcessRuntime.load(bytes, { ...options, pluginHostOps: hostOps })
+        : await InProcessRuntime.load(bytes, options);
   } catch (err) {
     throw new PluginLoadError(`${manifest.name}: the module could not be loaded: ${(err as Error).message}`);
   }

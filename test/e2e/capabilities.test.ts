@@ -3,21 +3,21 @@
  * 127.0.0.1:0, called over HTTP with the MCP SDK client by two tenants (API keys). Tenant A's memory is
  * invisible to tenant B, on Redis (the machine's, under a prefix of this run) and on the embedded store;
  * fs answers from its granted root only; a plugin calling a capability it was not granted gets an error
- * naming the missing grant; grants are refused for process-isolated plugins.
+ * naming the missing grant. The same under process isolation: ./capabilities-process.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUNDLED_PLUGINS, connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { bearer, dataDirWithKeys } from "../helpers/api-keys.ts";
 import { tempFolders } from "../helpers/temp.ts";
 import { watString, writeWatPlugin } from "../helpers/wat-plugin.ts";
+import { call, SECRET, textOf, writeFsTree, type Client } from "../helpers/capability-fixture.ts";
 
 const temp = tempFolders();
 const REDIS_URL = "redis://127.0.0.1:6379";
 const REDIS_PREFIX = `h4-kv-e2e:${process.pid}:${Date.now()}:`;
-const SECRET = "OUTSIDE-THE-GRANTED-ROOT";
 
 afterAll(async () => {
   const redis = new RedisClient(REDIS_URL);
@@ -45,13 +45,9 @@ function pluginsFolder(root: string): string {
   manifest.grants.fs.roots = [{ path: root, name: "docs" }];
   writeFileSync(join(dir, "fs", "manifest.json"), JSON.stringify(manifest));
   writeWatPlugin(dir, UNGRANTED);
-  writeWatPlugin(dir, { name: "isolated-kv", tool: "isolated", manifest: { isolation: "process", grants: { kv: {} } } });
   return dir;
 }
 
-type Client = Awaited<ReturnType<typeof connectClient>>;
-const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<any>;
-const textOf = (result: any) => (result.content as { text?: string }[]).map((c) => c.text ?? "").join("");
 
 describe.each([
   ["Redis", { url: REDIS_URL, prefix: REDIS_PREFIX }],
@@ -64,11 +60,7 @@ describe.each([
 
   beforeAll(async () => {
     base = temp.make("cap-e2e-files-");
-    const root = join(base, "root");
-    mkdirSync(join(root, "notes"), { recursive: true });
-    writeFileSync(join(root, "notes", "todo.md"), "- ship the fs plugin\n- test escapes\n");
-    writeFileSync(join(base, "secret.txt"), SECRET);
-    symlinkSync(join(base, "secret.txt"), join(root, "notes", "shortcut.md"));
+    const root = writeFsTree(base);
     const { dataDir, keys } = dataDirWithKeys(temp, "tenant-a", "tenant-b");
     gw = await startTestGateway({
       config: { plugins: { dir: pluginsFolder(root) }, storage: { dataDir, ...(redis && { redis }) } },
@@ -128,9 +120,5 @@ describe.each([
     const result = await call(a, "sneak");
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`kv_get: this plugin's manifest grants no "kv" capability`);
-  });
-
-  test("grants are refused for a process-isolated plugin, with the reason logged", () => {
-    expect(gw.logs.some((l) => l.includes('isolated-kv: grants (kv) are not available with \\"isolation\\": \\"process\\"'))).toBe(true);
   });
 });

@@ -215,8 +215,11 @@ function hostFunction(fn: string, op: HostOp, target: HostOpTarget): HostFunctio
 /** Host functions linked for one plugin beyond hyper-mcp's: those of its granted capabilities (src/capabilities). */
 export interface PluginHostOps {
   readonly ops: Readonly<Record<string, HostOp>>;
-  /** Why a name is not linked (e.g. the grant it needs), or undefined when mcp-sidecar has no such function. */
-  explainMissing?(fn: string): string | undefined;
+  /**
+   * Why each function mcp-sidecar knows but does not link for this plugin is missing (e.g. the grant it
+   * needs), by name. Plain data, not a function, so that it travels to a plugin child process as it is.
+   */
+  readonly missing?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -232,9 +235,10 @@ export function userHostFunctions(
   const fns: Record<string, HostFunction> = {};
   for (const [fn, op] of Object.entries(HYPER_MCP_HOST_OPS)) fns[fn] = hostFunction(fn, op, target);
   for (const [fn, op] of Object.entries(plugin?.ops ?? {})) fns[fn] ??= hostFunction(fn, op, target);
+  const missing = plugin?.missing ?? {};
   for (const imp of imports) {
     if (imp.module === USER_NAMESPACE && imp.kind === "function" && !(imp.name in fns)) {
-      const why = plugin?.explainMissing?.(imp.name) ?? `the plugin called host function "${imp.name}", which mcp-sidecar does not provide`;
+      const why = (Object.hasOwn(missing, imp.name) ? missing[imp.name] : undefined) ?? `the plugin called host function "${imp.name}", which mcp-sidecar does not provide`;
       fns[imp.name] = () => {
         throw new Error(why);
       };

@@ -4,8 +4,9 @@
  * It loads the plugin once with the ordinary in-process machinery (compile + instrument, one instance,
  * fuel, memory caps, output limit all apply here as in the gateway) and serves one call at a time. Its own
  * deadline is only a backstop: the parent SIGKILLs it at the real deadline. Host functions are relayed to
- * the parent, which owns the MCP session. Nothing here trusts the plugin more than in-process does; the
- * process boundary is extra: a wedged or bloated child is killed without touching the gateway.
+ * the parent, which owns the MCP session and runs the plugin's granted capabilities. Nothing here trusts
+ * the plugin more than in-process does; the process boundary is extra: a wedged or bloated child is killed
+ * without touching the gateway.
  */
 import { SandboxError } from "../errors.ts";
 import { InProcessRuntime } from "../runtime.ts";
@@ -47,7 +48,7 @@ async function init(m: Extract<ToChild, { t: "init" }>): Promise<void> {
       limits: { ...m.limits, maxConcurrent: 1, maxQueue: 0, timeoutMs: m.limits.timeoutMs + CHILD_BACKSTOP_MS },
       config: m.config,
       allowedHosts: m.allowedHosts,
-      hostFunctions: (imports) => relayedHostFunctions(imports, (fn, arg) => send({ t: "notify", fn, arg }), ask),
+      hostFunctions: (imports) => relayedHostFunctions(imports, (fn, arg) => send({ t: "notify", fn, arg }), ask, m.relay),
       logger,
     });
     send({ t: "ready", exports: [...runtime.exports] });

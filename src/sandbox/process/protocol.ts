@@ -5,6 +5,7 @@
  */
 import type { SandboxFailure } from "../errors.ts";
 import type { PluginLimits } from "../limits.ts";
+import type { RelayPlan } from "./host-relay.ts";
 
 /** Parent -> child. */
 export type ToChild =
@@ -16,6 +17,8 @@ export type ToChild =
       limits: PluginLimits;
       config: Record<string, string>;
       allowedHosts: string[];
+      /** The plugin's own host functions (its granted capabilities) to relay; absent: hyper-mcp's only. */
+      relay?: RelayPlan;
     }
   /** `config` and `tenant`: the calling tenant's values over the manifest's, and whose variables to use. */
   | { t: "call"; fn: string; input: Uint8Array | string; config?: Readonly<Record<string, string>>; tenant: string }
@@ -31,7 +34,7 @@ export type FromChild =
   | { t: "failed"; failure: SandboxFailure; message: string }
   /** A one-way host function (progress, logging, list_changed...), argument already parsed and checked. */
   | { t: "notify"; fn: string; arg: Record<string, unknown> }
-  /** A host function that waits for the client (sampling, elicitation, roots). */
+  /** A host function that answers the guest: one waiting for the client (sampling, elicitation, roots) or a capability's. */
   | { t: "ask"; id: number; fn: string; arg: Record<string, unknown> }
   /** A line the plugin logged through Extism's log_* functions. */
   | { t: "log"; level: "debug" | "info" | "warn" | "error"; message: string };

@@ -13,7 +13,7 @@ import { SandboxError, type SandboxFailure } from "../errors.ts";
 import { memoryPages, WASM_PAGE_BYTES, type PluginLimits } from "../limits.ts";
 import { InstancePool, type PoolStats } from "../pool.ts";
 import { effectiveTimeoutMs, type PluginRuntime, type RunOptions, type RunResult, type RuntimeOptions } from "../runtime.ts";
-import { parentHost } from "./host-relay.ts";
+import { parentHostFor, relayPlan, type PluginHostOps } from "./host-relay.ts";
 import { PluginProcess, type InitMessage } from "./plugin-process.ts";
 
 const MB = 1024 * 1024;
@@ -29,6 +29,14 @@ export function maxRssBytes(limits: PluginLimits): number {
   return RSS_BASE + 3 * limits.memoryMb * MB + 2 * limits.maxOutputBytes;
 }
 
+export interface ProcessRuntimeOptions extends RuntimeOptions {
+  /**
+   * The plugin's own host functions (its granted capabilities). In-process they are linked through
+   * `hostFunctions`; here the children relay calls to them and they run in the gateway, on the call's bridge.
+   */
+  pluginHostOps?: PluginHostOps;
+}
+
 export class ProcessRuntime implements PluginRuntime {
   private closed = false;
 
@@ -41,7 +49,7 @@ export class ProcessRuntime implements PluginRuntime {
   ) {}
 
   /** Starts one child that loads the plugin (so a broken plugin fails here) and returns the runtime. */
-  static async load(bytes: Uint8Array, opts: RuntimeOptions): Promise<ProcessRuntime> {
+  static async load(bytes: Uint8Array, opts: ProcessRuntimeOptions): Promise<ProcessRuntime> {
     const init: InitMessage = {
       t: "init",
       name: opts.name,
@@ -49,9 +57,10 @@ export class ProcessRuntime implements PluginRuntime {
       limits: opts.limits,
       config: opts.config,
       allowedHosts: opts.allowedHosts,
+      relay: relayPlan(opts.pluginHostOps),
     };
     const hooks = {
-      host: parentHost,
+      host: parentHostFor(opts.pluginHostOps),
       log: (level: "debug" | "info" | "warn" | "error", message: string) => opts.logger[level](message),
       maxRssBytes: maxRssBytes(opts.limits),
     };

@@ -15,11 +15,10 @@ import { pluginLimitsSchema } from "../../src/sandbox/limits.ts";
 import { parentHostFor, relayPlan } from "../../src/sandbox/process/host-relay.ts";
 import { PluginProcess } from "../../src/sandbox/process/plugin-process.ts";
 import { ProcessRuntime } from "../../src/sandbox/process/runtime.ts";
-import { bearer, dataDirWithKeys } from "../helpers/api-keys.ts";
-import { BUNDLED_PLUGINS, connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { BUNDLED_PLUGINS } from "../helpers/gateway.ts";
 import { tempFolders } from "../helpers/temp.ts";
 import { buildWatPlugin, watString, writeWatPlugin } from "../helpers/wat-plugin.ts";
-import { call, SECRET, textOf, TODO, writeFsTree, type Client } from "../helpers/capability-fixture.ts";
+import { call, SECRET, startTwoTenants, textOf, TODO, writeFsTree, type TwoTenants } from "../helpers/capability-fixture.ts";
 
 type Isolation = "inline" | "process";
 
@@ -59,19 +58,8 @@ function pluginsFolder(root: string, isolation: Isolation): string {
   return dir;
 }
 
-interface Side {
-  gw: TestGateway;
-  a: Client;
-  b: Client;
-}
-
-async function startSide(root: string, isolation: Isolation): Promise<Side> {
-  const { dataDir, keys } = dataDirWithKeys(temp, "tenant-a", "tenant-b");
-  const gw = await startTestGateway({ config: { plugins: { dir: pluginsFolder(root, isolation) }, storage: { dataDir } } });
-  const a = await connectClient(gw.mcpUrl, {}, bearer(keys[0]!));
-  const b = await connectClient(gw.mcpUrl, {}, bearer(keys[1]!));
-  return { gw, a, b };
-}
+type Side = TwoTenants;
+const startSide = (root: string, isolation: Isolation) => startTwoTenants(temp, pluginsFolder(root, isolation));
 
 let base: string;
 let inline: Side;
@@ -83,11 +71,7 @@ beforeAll(async () => {
   [inline, isolated] = await Promise.all([startSide(root, "inline"), startSide(root, "process")]);
 });
 afterAll(async () => {
-  for (const side of [inline, isolated]) {
-    await side?.a.close();
-    await side?.b.close();
-    await side?.gw.stop();
-  }
+  for (const side of [inline, isolated]) await side?.stop();
 });
 
 describe("capabilities with isolation: process", () => {

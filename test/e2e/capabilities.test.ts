@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUNDLED_PLUGINS, connectClient, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { bearer, dataDirWithKeys } from "../helpers/api-keys.ts";
+import { BUNDLED_PLUGINS, type TestGateway } from "../helpers/gateway.ts";
 import { tempFolders } from "../helpers/temp.ts";
 import { watString, writeWatPlugin } from "../helpers/wat-plugin.ts";
-import { call, SECRET, textOf, writeFsTree, type Client } from "../helpers/capability-fixture.ts";
+import { call, SECRET, startTwoTenants, textOf, writeFsTree, type Client, type TwoTenants } from "../helpers/capability-fixture.ts";
 
 const temp = tempFolders();
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -53,6 +52,7 @@ describe.each([
   ["Redis", { url: REDIS_URL, prefix: REDIS_PREFIX }],
   ["the embedded store", undefined],
 ])("kv and fs plugins with kv on %s", (_label, redis) => {
+  let side: TwoTenants;
   let gw: TestGateway;
   let a: Client;
   let b: Client;
@@ -60,19 +60,10 @@ describe.each([
 
   beforeAll(async () => {
     base = temp.make("cap-e2e-files-");
-    const root = writeFsTree(base);
-    const { dataDir, keys } = dataDirWithKeys(temp, "tenant-a", "tenant-b");
-    gw = await startTestGateway({
-      config: { plugins: { dir: pluginsFolder(root) }, storage: { dataDir, ...(redis && { redis }) } },
-    });
-    a = await connectClient(gw.mcpUrl, {}, bearer(keys[0]!));
-    b = await connectClient(gw.mcpUrl, {}, bearer(keys[1]!));
+    side = await startTwoTenants(temp, pluginsFolder(writeFsTree(base)), redis ? { redis } : {});
+    ({ gw, a, b } = side);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await gw?.stop();
-  });
+  afterAll(() => side?.stop());
 
   test("the shipped plugins offer their tools", async () => {
     const names = (await a.listTools()).tools.map((t) => t.name).sort();

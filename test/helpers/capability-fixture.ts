@@ -4,7 +4,9 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { connectClient } from "./gateway.ts";
+import { bearer, dataDirWithKeys } from "./api-keys.ts";
+import { connectClient, startTestGateway, type TestGateway } from "./gateway.ts";
+import type { TempFolders } from "./temp.ts";
 
 export const SECRET = "OUTSIDE-THE-GRANTED-ROOT";
 export const TODO = "- ship the fs plugin\n- test escapes\n";
@@ -22,3 +24,26 @@ export function writeFsTree(base: string): string {
 export type Client = Awaited<ReturnType<typeof connectClient>>;
 export const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<any>;
 export const textOf = (result: any) => (result.content as { text?: string }[]).map((c) => c.text ?? "").join("");
+
+/** A gateway serving `pluginsDir`, with API keys for tenants A and B and one connected client each. */
+export interface TwoTenants {
+  gw: TestGateway;
+  a: Client;
+  b: Client;
+  stop(): Promise<void>;
+}
+
+export async function startTwoTenants(temp: TempFolders, pluginsDir: string, storage: Record<string, unknown> = {}): Promise<TwoTenants> {
+  const { dataDir, keys } = dataDirWithKeys(temp, "tenant-a", "tenant-b");
+  const gw = await startTestGateway({ config: { plugins: { dir: pluginsDir }, storage: { dataDir, ...storage } } });
+  const a = await connectClient(gw.mcpUrl, {}, bearer(keys[0]!));
+  const b = await connectClient(gw.mcpUrl, {}, bearer(keys[1]!));
+  return {
+    gw, a, b,
+    async stop() {
+      await a.close();
+      await b.close();
+      await gw.stop();
+    },
+  };
+}
